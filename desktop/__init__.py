@@ -1,0 +1,1 @@
+"""Roomcast: conversations with breakout rooms and embedded peer-to-peer calls."""

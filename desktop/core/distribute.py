@@ -1,0 +1,415 @@
+"""Distributing attendees over breakout rooms.
+
+Smart Distribute, in order of priority:
+
+1. Moderators are never distributed; pinned attendees stay where they are (a
+   pinned Phone attendee beyond the phone room limit is re-placed: the bridge
+   cannot reach that room).
+2. Phone attendees go only to rooms 1…limit.
+3. No room mixes Phone with VOIP or Just Listening attendees whenever that can
+   be avoided; when it cannot, the fewest attendees possible are affected.
+4. The largest room is as small as possible, then rooms are as even as possible:
+   phone rooms differ by at most one, the other rooms too (as far as pins allow).
+5. Every room that receives people gets a VOIP speaker while there are VOIP
+   attendees to spare, so no room holds only listeners when that is avoidable.
+6. Soft goals: keep-together groups, keep-apart groups, balance by an attribute.
+
+Everything is deterministic for a given seed and input order.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+import msgspec
+
+from .balance import seats, water_fill
+from .breakouts import Placement, PlacementReason, Plan, RoomId
+from .errors import DomainError, ErrorCode
+from .members import AudioConnection, Member, Role, UserId
+
+_PHONE = AudioConnection.PHONE
+_VOIP = AudioConnection.VOIP
+_LISTENING = AudioConnection.JUST_LISTENING
+
+
+class DistributeOptions(msgspec.Struct, frozen=True, kw_only=True):
+    """The seed and the soft goals of one Smart Distribute run.
+
+    ``balance_by`` names a member attribute (``"company"``, ``"team"``) whose
+    values should spread over the rooms.
+    """
+
+    seed: int = 0
+    keep_together: tuple[frozenset[UserId], ...] = ()
+    keep_apart: tuple[frozenset[UserId], ...] = ()
+    balance_by: str | None = None
+
+
+NO_SOFT_GOALS = DistributeOptions()
+
+
+def smart_distribute(
+    members: Iterable[Member],
+    rooms: Sequence[RoomId],
+    pins: Mapping[UserId, RoomId],
+    phone_room_limit: int,
+    options: DistributeOptions = NO_SOFT_GOALS,
+) -> Plan:
+    """Place every attendee of ``members`` into one of ``rooms``.
+
+    ``pins`` are the attendees a moderator placed and locked; pins to rooms not
+    in ``rooms`` are ignored.
+    """
+    board = _Board(rooms, phone_room_limit)
+    phones, voices = board.take_pins(members, pins, honour_phone_limit=True)
+    shuffle = random.Random(options.seed).shuffle
+    shuffle(phones)
+    shuffle(voices)
+    phone_slots, voice_slots = _choose_slots(board, len(phones), len(voices))
+    placer = _Placer(board, options)
+    placer.place(phones, phone_slots, PlacementReason.PHONE_ROOMS)
+    voices = placer.give_speakers(voices, voice_slots)
+    placer.place(voices, voice_slots, PlacementReason.BALANCED)
+    placer.explain()
+    return placer.plan()
+
+
+def plain_distribute(
+    members: Iterable[Member],
+    rooms: Sequence[RoomId],
+    pins: Mapping[UserId, RoomId],
+    seed: int = 0,
+) -> Plan:
+    """Spread attendees evenly at random, blind to their audio connection."""
+    board = _Board(rooms, len(rooms))
+    phones, voices = board.take_pins(members, pins, honour_phone_limit=False)
+    attendees = phones + voices
+    random.Random(seed).shuffle(attendees)
+    slots = water_fill(board.sizes, len(attendees))
+    placer = _Placer(board, DistributeOptions(seed=seed))
+    placer.place(attendees, slots, PlacementReason.BALANCED)
+    return placer.plan()
+
+
+def place_late_joiner(
+    member: Member,
+    members: Mapping[UserId, Member],
+    rooms: Sequence[RoomId],
+    rooms_of: Mapping[UserId, RoomId],
+    phone_room_limit: int,
+) -> Placement:
+    """The best current room for someone who arrives after distribution.
+
+    Nobody else moves. Preference: no audio conflict, then the smallest room, then
+    a room where the newcomer can talk or be heard, then the earliest room.
+    """
+    if not rooms:
+        raise DomainError(ErrorCode.NOT_SET_UP, "There are no breakout rooms to join.")
+    board = _Board(rooms, phone_room_limit)
+    board.take_pins(
+        (members[user] for user in rooms_of if user != member.user_id and user in members),
+        rooms_of,
+        honour_phone_limit=False,
+    )
+    candidates = range(board.limit) if member.audio is _PHONE else range(board.count)
+    index = min(candidates, key=lambda room: board.late_joiner_cost(room, member.audio))
+    conflicting = board.late_joiner_cost(index, member.audio)[0]
+    reason = PlacementReason.CONFLICT_UNAVOIDABLE if conflicting else PlacementReason.LATE_JOINER
+    return Placement(member.user_id, rooms[index], reason=reason)
+
+
+class _Board:
+    """The rooms being filled: who sits where, and per-room head counts."""
+
+    def __init__(self, rooms: Sequence[RoomId], phone_room_limit: int) -> None:
+        if not rooms:
+            raise DomainError(ErrorCode.NOT_SET_UP, "There are no breakout rooms to fill.")
+        self.rooms = rooms
+        self.count = len(rooms)
+        self.limit = min(phone_room_limit, self.count)
+        self.index_of = {room: index for index, room in enumerate(rooms)}
+        self.sizes = [0] * self.count
+        self.phones = [0] * self.count
+        self.voips = [0] * self.count
+        self.listeners = [0] * self.count
+        self.rooms_of: dict[UserId, RoomId] = {}
+        self.reasons: dict[UserId, PlacementReason] = {}
+        self.pinned: set[UserId] = set()
+
+    def take_pins(
+        self,
+        members: Iterable[Member],
+        pins: Mapping[UserId, RoomId],
+        *,
+        honour_phone_limit: bool,
+    ) -> tuple[list[Member], list[Member]]:
+        """Seat the pinned attendees; return the others as (phones, voices)."""
+        phones: list[Member] = []
+        voices: list[Member] = []
+        add_phone, add_voice = phones.append, voices.append
+        moderator = Role.MODERATOR
+        for member in members:
+            if member.role is moderator:
+                continue
+            if member.user_id in pins:
+                index = self.index_of.get(pins[member.user_id])
+                is_phone = member.audio is _PHONE
+                if index is not None and not (
+                    honour_phone_limit and is_phone and index >= self.limit
+                ):
+                    self.seat(member, index, PlacementReason.PINNED)
+                    self.pinned.add(member.user_id)
+                    continue
+            if member.audio is _PHONE:
+                add_phone(member)
+            else:
+                add_voice(member)
+        return phones, voices
+
+    def seat(self, member: Member, index: int, reason: PlacementReason) -> None:
+        self.rooms_of[member.user_id] = self.rooms[index]
+        self.reasons[member.user_id] = reason
+        self.sizes[index] += 1
+        if member.audio is _PHONE:
+            self.phones[index] += 1
+        elif member.audio is _VOIP:
+            self.voips[index] += 1
+        else:
+            self.listeners[index] += 1
+
+    def voices(self, index: int) -> int:
+        return self.voips[index] + self.listeners[index]
+
+    def late_joiner_cost(self, index: int, audio: AudioConnection) -> tuple[bool, int, bool, int]:
+        if audio is _PHONE:
+            return (self.voices(index) > 0, self.sizes[index], False, index)
+        conflict = self.phones[index] > 0
+        if audio is _VOIP:
+            # A VOIP newcomer is best where listeners have nobody to hear.
+            mute_room = self.listeners[index] > 0 and not self.voips[index]
+            return (conflict, self.sizes[index], not mute_room, index)
+        return (conflict, self.sizes[index], not self.voips[index], index)
+
+
+@dataclass(frozen=True)
+class _Layout:
+    score: tuple[int, int, int, int]
+    phone_slots: list[int]
+    voice_slots: list[int]
+
+
+def _choose_slots(board: _Board, phones: int, voices: int) -> tuple[list[int], list[int]]:
+    """How many unpinned phone and voice attendees each room receives.
+
+    Rooms with pinned phones are phone rooms, rooms with pinned voices are voice
+    rooms; the empty rooms within the phone limit can be either. Trying every
+    number of them as phone rooms and water-filling each class finds the layout
+    with the fewest conflicts, then the smallest largest room, then the most even.
+    """
+    count, limit = board.count, board.limit
+    pinned_voices = [board.voices(index) for index in range(count)]
+    empty = [index for index in range(count) if not board.sizes[index]]
+    free_low = [index for index in empty if index < limit]
+    free_high = [index for index in empty if index >= limit]
+    phone_rooms = [i for i in range(limit) if board.phones[i] and not pinned_voices[i]]
+    voice_rooms = [i for i in range(count) if pinned_voices[i] and not board.phones[i]]
+    best: _Layout | None = None
+    for extra in range(len(free_low) + 1 if phones else 1):
+        layout = _layout(
+            board,
+            phone_rooms + free_low[:extra],
+            voice_rooms + free_low[extra:] + free_high,
+            phones,
+            voices,
+            extra,
+        )
+        if best is None or layout.score < best.score:
+            best = layout
+    assert best is not None
+    return best.phone_slots, best.voice_slots
+
+
+def _layout(
+    board: _Board,
+    phone_rooms: list[int],
+    voice_rooms: list[int],
+    phones: int,
+    voices: int,
+    extra: int,
+) -> _Layout:
+    count = board.count
+    if phones and not phone_rooms:
+        # Every room the bridge reaches holds voice attendees: the phones share one,
+        # preferably one that already has a conflict, else the one with fewest voices.
+        shared = min(
+            range(board.limit),
+            key=lambda i: (not board.phones[i], board.voices(i), i),
+        )
+        phone_rooms = [shared]
+        voice_rooms = [i for i in voice_rooms if i != shared] or voice_rooms
+    if voices and not voice_rooms:
+        voice_rooms = list(range(count))  # every room holds phones: a conflict anywhere
+    sizes = list(board.sizes)
+    phone_slots = _slots(count, phone_rooms, water_fill([sizes[i] for i in phone_rooms], phones))
+    for index in phone_rooms:
+        sizes[index] += phone_slots[index]
+    voice_slots = _slots(count, voice_rooms, water_fill([sizes[i] for i in voice_rooms], voices))
+    affected = 0
+    for index in range(count):
+        sizes[index] += voice_slots[index]
+        if board.phones[index] + phone_slots[index]:
+            affected += board.voices(index) + voice_slots[index]
+    score = (affected, max(sizes), sum(size * size for size in sizes), extra)
+    return _Layout(score, phone_slots, voice_slots)
+
+
+def _slots(count: int, rooms: list[int], amounts: list[int]) -> list[int]:
+    slots = [0] * count
+    for index, amount in zip(rooms, amounts, strict=True):
+        slots[index] = amount
+    return slots
+
+
+class _Placer:
+    """Puts unpinned attendees into the slots a layout gave each room."""
+
+    def __init__(self, board: _Board, options: DistributeOptions) -> None:
+        self.board = board
+        self.options = options
+        self.speakers: list[UserId] = []
+        self.together = [sorted(group) for group in options.keep_together]
+        self.apart = [sorted(group) for group in options.keep_apart]
+        self.apart_index: dict[UserId, int] = {}
+        for number, group in enumerate(self.apart):
+            for user in group:
+                self.apart_index.setdefault(user, number)
+        self.grouped = frozenset().union(*options.keep_together, *options.keep_apart)
+
+    def give_speakers(self, voices: list[Member], slots: list[int]) -> list[Member]:
+        """Seat one VOIP attendee in every room that receives people but has no
+        speaker yet; return the voices still to place."""
+        board = self.board
+        needy = [
+            index
+            for index in range(board.count)
+            if slots[index] and not board.voips[index] and not board.phones[index]
+        ]
+        if not needy:
+            return voices
+        grouped = self.grouped
+        picks: list[int] = []  # positions in ``voices``, ungrouped VOIP attendees first
+        for take_grouped in (False, True) if grouped else (False,):
+            for position, member in enumerate(voices):
+                if len(picks) == len(needy):
+                    break
+                if member.audio is _VOIP and (member.user_id in grouped) is take_grouped:
+                    picks.append(position)
+        for position, index in zip(picks, needy, strict=False):
+            board.seat(voices[position], index, PlacementReason.SPEAKER)
+            slots[index] -= 1
+            self.speakers.append(voices[position].user_id)
+        for position in sorted(picks, reverse=True):
+            del voices[position]
+        return voices
+
+    def place(self, attendees: list[Member], slots: list[int], reason: PlacementReason) -> None:
+        """Seat ``attendees``, using up ``slots``: groups first, then dealt round-robin."""
+        attendees = self._place_groups(attendees, slots, reason)
+        balance_by = self.options.balance_by
+        if self.apart_index or balance_by:
+            attendees.sort(key=self._dealing_key)  # stable: keeps the seeded order
+            if balance_by and reason is PlacementReason.BALANCED:
+                reason = PlacementReason.BALANCED_BY_ATTRIBUTE
+        board = self.board
+        rooms, rooms_of, reasons = board.rooms, board.rooms_of, board.reasons
+        phones, voips, listeners = board.phones, board.voips, board.listeners
+        for member, index in zip(attendees, seats(slots), strict=True):
+            rooms_of[member.user_id] = rooms[index]
+            reasons[member.user_id] = reason
+            audio = member.audio
+            if audio is _VOIP:
+                voips[index] += 1
+            elif audio is _LISTENING:
+                listeners[index] += 1
+            else:
+                phones[index] += 1
+        for index, amount in enumerate(slots):
+            board.sizes[index] += amount
+            slots[index] = 0
+
+    def _place_groups(
+        self, attendees: list[Member], slots: list[int], reason: PlacementReason
+    ) -> list[Member]:
+        """Seat keep-together groups in as few rooms as the slots allow."""
+        if not self.together:
+            return attendees
+        by_id = {member.user_id: member for member in attendees}
+        for group in sorted(self.together, key=len, reverse=True):
+            pending = [by_id.pop(user) for user in group if user in by_id]
+            while pending:
+                index = self._room_for_group(group, slots)
+                taken, pending = pending[: slots[index]], pending[slots[index] :]
+                for member in taken:
+                    self.board.seat(member, index, reason)
+                slots[index] -= len(taken)
+        return [member for member in attendees if member.user_id in by_id]
+
+    def _room_for_group(self, group: list[UserId], slots: list[int]) -> int:
+        board = self.board
+        present = Counter(
+            board.index_of[board.rooms_of[user]] for user in group if user in board.rooms_of
+        )
+        open_rooms = [index for index in range(board.count) if slots[index]]
+        return max(open_rooms, key=lambda i: (present[i], slots[i], -i))
+
+    def _dealing_key(self, member: Member) -> tuple[int, str]:
+        apart = self.apart_index.get(member.user_id, len(self.apart))
+        balance_by = self.options.balance_by
+        return apart, member.attributes.get(balance_by, "") if balance_by else ""
+
+    def explain(self) -> None:
+        """Give each placement the reason that tells most about it."""
+        board = self.board
+        for user in self.speakers:
+            if not board.listeners[board.index_of[board.rooms_of[user]]]:
+                board.reasons[user] = PlacementReason.BALANCED
+        self._mark_groups(self.apart, lambda together: together == 1, PlacementReason.KEPT_APART)
+        self._mark_groups(
+            self.together, lambda together: together > 1, PlacementReason.KEPT_WITH_GROUP
+        )
+        self._mark_conflicts()
+
+    def plan(self) -> Plan:
+        board = self.board
+        return Plan(board.rooms_of, frozenset(board.pinned), board.reasons)
+
+    def _mark_groups(
+        self,
+        groups: list[list[UserId]],
+        holds: Callable[[int], bool],
+        reason: PlacementReason,
+    ) -> None:
+        board = self.board
+        for group in groups:
+            placed = [user for user in group if user in board.rooms_of]
+            per_room = Counter(board.rooms_of[user] for user in placed)
+            for user in placed:
+                if user not in board.pinned and holds(per_room[board.rooms_of[user]]):
+                    board.reasons[user] = reason
+
+    def _mark_conflicts(self) -> None:
+        board = self.board
+        mixed = {
+            board.rooms[index]
+            for index in range(board.count)
+            if board.phones[index] and board.voices(index)
+        }
+        if not mixed:
+            return
+        for user, room in board.rooms_of.items():
+            if room in mixed and user not in board.pinned:
+                board.reasons[user] = PlacementReason.CONFLICT_UNAVOIDABLE

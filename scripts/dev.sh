@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# Set up everything Roomcast needs on a Debian machine and run one job.
+#
+#   scripts/dev.sh test    install, then lint, type-check and run the whole test suite
+#
+# Every step is idempotent: system packages are installed only when missing, the
+# virtual environment is reused, and pip runs only when pyproject.toml changed.
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+venv="$root/.venv"
+
+# Runtime libraries the Python wheels load but do not ship:
+# libportaudio2 for sounddevice.
+system_packages=(libportaudio2)
+
+log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+
+as_root() {
+    if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+install_system_packages() {
+    local missing=()
+    local package
+    for package in "${system_packages[@]}"; do
+        dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' \
+            || missing+=("$package")
+    done
+    python3 -c 'import ensurepip' 2>/dev/null || missing+=(python3-venv)
+    [ ${#missing[@]} -eq 0 ] && return
+    log "Installing system packages: ${missing[*]}"
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive \
+        apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+install_python_packages() {
+    local stamp="$venv/.installed-pyproject"
+    if [ ! -x "$venv/bin/python" ]; then
+        log "Creating virtual environment in .venv"
+        python3 -m venv "$venv"
+    fi
+    if [ -f "$stamp" ] && cmp -s "$root/pyproject.toml" "$stamp"; then
+        return
+    fi
+    log "Installing Roomcast and its test tools"
+    "$venv/bin/python" -m pip install -q --disable-pip-version-check --upgrade pip
+    "$venv/bin/python" -m pip install -q --disable-pip-version-check -e "$root[test]"
+    cp "$root/pyproject.toml" "$stamp"
+}
+
+run_tests() {
+    cd "$root"
+    log "ruff"
+    "$venv/bin/ruff" check .
+    "$venv/bin/ruff" format --check .
+    log "mypy (strict)"
+    "$venv/bin/mypy"
+    log "pytest"
+    "$venv/bin/python" -m pytest "$@"
+}
+
+main() {
+    local job=${1:-}
+    shift || true
+    case "$job" in
+        test)
+            install_system_packages
+            install_python_packages
+            run_tests "$@"
+            ;;
+        *)
+            echo "usage: scripts/dev.sh test [pytest arguments]" >&2
+            exit 2
+            ;;
+    esac
+}
+
+main "$@"
