@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import random
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 import msgspec
@@ -72,8 +72,8 @@ def smart_distribute(
     phone_slots, voice_slots = _choose_slots(board, len(phones), len(voices))
     placer = _Placer(board, options)
     placer.place(phones, phone_slots, PlacementReason.PHONE_ROOMS)
-    voices = placer.give_speakers(voices, voice_slots)
-    placer.place(voices, voice_slots, PlacementReason.BALANCED)
+    placer.place(list(voices), voice_slots, PlacementReason.BALANCED)
+    placer.give_speakers(voices)
     placer.explain()
     return placer.plan()
 
@@ -280,7 +280,6 @@ class _Placer:
     def __init__(self, board: _Board, options: DistributeOptions) -> None:
         self.board = board
         self.options = options
-        self.speakers: list[UserId] = []
         self.together = [sorted(group) for group in options.keep_together]
         self.apart = [sorted(group) for group in options.keep_apart]
         self.apart_index: dict[UserId, int] = {}
@@ -289,35 +288,9 @@ class _Placer:
                 self.apart_index.setdefault(user, number)
         self.grouped = frozenset().union(*options.keep_together, *options.keep_apart)
 
-    def give_speakers(self, voices: list[Member], slots: list[int]) -> list[Member]:
-        """Seat one VOIP attendee in every room that receives people but has no
-        speaker yet; return the voices still to place."""
-        board = self.board
-        needy = [
-            index
-            for index in range(board.count)
-            if slots[index] and not board.voips[index] and not board.phones[index]
-        ]
-        if not needy:
-            return voices
-        grouped = self.grouped
-        picks: list[int] = []  # positions in ``voices``, ungrouped VOIP attendees first
-        for take_grouped in (False, True) if grouped else (False,):
-            for position, member in enumerate(voices):
-                if len(picks) == len(needy):
-                    break
-                if member.audio is _VOIP and (member.user_id in grouped) is take_grouped:
-                    picks.append(position)
-        for position, index in zip(picks, needy, strict=False):
-            board.seat(voices[position], index, PlacementReason.SPEAKER)
-            slots[index] -= 1
-            self.speakers.append(voices[position].user_id)
-        for position in sorted(picks, reverse=True):
-            del voices[position]
-        return voices
-
     def place(self, attendees: list[Member], slots: list[int], reason: PlacementReason) -> None:
-        """Seat ``attendees``, using up ``slots``: groups first, then dealt round-robin."""
+        """Seat ``attendees``, using up ``slots``: keep-together groups first, then
+        the rest dealt round-robin."""
         attendees = self._place_groups(attendees, slots, reason)
         balance_by = self.options.balance_by
         if self.apart_index or balance_by:
@@ -371,12 +344,71 @@ class _Placer:
         balance_by = self.options.balance_by
         return apart, member.attributes.get(balance_by, "") if balance_by else ""
 
+    def give_speakers(self, voices: list[Member]) -> None:
+        """Bring a VOIP attendee into every room where nobody can speak, from a
+        room that keeps another one: by swapping with a listener (same attribute
+        value and no group preferred), or by a move where sizes allow."""
+        board = self.board
+        mute = [i for i in range(board.count) if board.listeners[i] == board.sizes[i] > 0]
+        if not mute:
+            return
+        loose: dict[int, list[Member]] = {}
+        for member in voices:
+            loose.setdefault(board.index_of[board.rooms_of[member.user_id]], []).append(member)
+        for index in mute:
+            options = self._speaker_options(index, loose)
+            best = min(options, key=lambda option: option[0], default=None)
+            if best is None:
+                continue
+            _, listener, speaker, donor = best
+            self._move(speaker, donor, index, loose)
+            board.reasons[speaker.user_id] = PlacementReason.SPEAKER
+            if listener is not None:
+                self._move(listener, index, donor, loose)
+
+    def _speaker_options(
+        self, index: int, loose: dict[int, list[Member]]
+    ) -> Iterator[tuple[tuple[bool, bool, bool], Member | None, Member, int]]:
+        """(cost, listener to swap out or None for a plain move, speaker, donor room)."""
+        board = self.board
+        balance_by = self.options.balance_by or ""
+        grouped = self.grouped
+        for donor in range(board.count):
+            if board.voips[donor] < 2 or board.phones[donor]:
+                continue
+            for speaker in loose.get(donor, ()):
+                if speaker.audio is not _VOIP:
+                    continue
+                value = speaker.attributes.get(balance_by)
+                for listener in loose.get(index, ()):
+                    yield (
+                        (
+                            False,
+                            listener.attributes.get(balance_by) != value,
+                            speaker.user_id in grouped or listener.user_id in grouped,
+                        ),
+                        listener,
+                        speaker,
+                        donor,
+                    )
+                if board.sizes[donor] > board.sizes[index]:
+                    yield (True, False, speaker.user_id in grouped), None, speaker, donor
+
+    def _move(
+        self, member: Member, source: int, target: int, loose: dict[int, list[Member]]
+    ) -> None:
+        board = self.board
+        loose[source].remove(member)
+        loose.setdefault(target, []).append(member)
+        board.rooms_of[member.user_id] = board.rooms[target]
+        counts = board.voips if member.audio is _VOIP else board.listeners
+        counts[source] -= 1
+        counts[target] += 1
+        board.sizes[source] -= 1
+        board.sizes[target] += 1
+
     def explain(self) -> None:
         """Give each placement the reason that tells most about it."""
-        board = self.board
-        for user in self.speakers:
-            if not board.listeners[board.index_of[board.rooms_of[user]]]:
-                board.reasons[user] = PlacementReason.BALANCED
         self._mark_groups(self.apart, lambda together: together == 1, PlacementReason.KEPT_APART)
         self._mark_groups(
             self.together, lambda together: together > 1, PlacementReason.KEPT_WITH_GROUP

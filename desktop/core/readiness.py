@@ -176,13 +176,14 @@ class _Checker:
         return False
 
     def _replace(self, users: Iterable[UserId]) -> tuple[Placement, ...]:
-        """Late-joiner placements for ``users``, one after the other."""
-        ordered = sorted(users)
-        moving = set(ordered)
-        rooms_of = {u: room for u, room in self.rooms_of.items() if u not in moving}
+        """Late-joiner placements for ``users``, everyone else staying put. Phone
+        attendees go first: they have the fewest rooms to choose from."""
+        moving = sorted(users, key=lambda user: (self.members[user].audio is not _PHONE, user))
+        leaving = set(moving)
+        rooms_of = {user: room for user, room in self.rooms_of.items() if user not in leaving}
         room_ids = [room.id for room in self.breakouts.rooms]
         placements = []
-        for user in ordered:
+        for user in moving:
             placement = place_late_joiner(
                 self.members[user], self.members, room_ids, rooms_of, self.limit
             )
