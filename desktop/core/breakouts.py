@@ -149,14 +149,6 @@ class Plan(msgspec.Struct, frozen=True):
             return self
         return self.with_placements(tuple(Placement(user, None) for user in users))
 
-    def placements(self) -> tuple[Placement, ...]:
-        return tuple(
-            Placement(
-                user, room, user in self.pinned, self.reasons.get(user, PlacementReason.MANUAL)
-            )
-            for user, room in self.rooms_of.items()
-        )
-
 
 class Breakouts(msgspec.Struct, frozen=True, kw_only=True):
     """The breakout rooms of one conversation and where their session stands.
