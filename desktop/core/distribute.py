@@ -10,8 +10,8 @@ Smart Distribute, in order of priority:
    be avoided; when it cannot, the fewest attendees possible are affected.
 4. The largest room is as small as possible, then rooms are as even as possible:
    phone rooms differ by at most one, the other rooms too (as far as pins allow).
-5. Every room that receives people gets a VOIP speaker while there are VOIP
-   attendees to spare, so no room holds only listeners when that is avoidable.
+5. No room holds only Just Listening attendees while a VOIP attendee can be
+   swapped in (or moved in, where sizes allow) from a room that keeps another.
 6. Soft goals: keep-together groups, keep-apart groups, balance by an attribute.
 
 Everything is deterministic for a given seed and input order.
@@ -90,7 +90,7 @@ def plain_distribute(
     attendees = phones + voices
     random.Random(seed).shuffle(attendees)
     slots = water_fill(board.sizes, len(attendees))
-    placer = _Placer(board, DistributeOptions(seed=seed))
+    placer = _Placer(board, NO_SOFT_GOALS)
     placer.place(attendees, slots, PlacementReason.BALANCED)
     return placer.plan()
 
@@ -107,8 +107,6 @@ def place_late_joiner(
     Nobody else moves. Preference: no audio conflict, then the smallest room, then
     a room where the newcomer can talk or be heard, then the earliest room.
     """
-    if not rooms:
-        raise DomainError(ErrorCode.NOT_SET_UP, "There are no breakout rooms to join.")
     board = _Board(rooms, phone_room_limit)
     board.take_pins(
         (members[user] for user in rooms_of if user != member.user_id and user in members),
