@@ -219,10 +219,13 @@ def _check_duration(seconds: int | None, maximum: int, what: str) -> None:
         )
 
 
+_DIGITS = frozenset("0123456789")
+
+
 def _check_bridge(bridge: PhoneBridge, limit: int) -> None:
     number = bridge.dial_in_number
-    digits = sum(char.isdigit() for char in number)
-    if digits < 3 or any(not (char.isdigit() or char in "+-() ") for char in number):
+    digits = sum(char in _DIGITS for char in number)
+    if digits < 3 or any(char not in _DIGITS and char not in "+-() " for char in number):
         raise DomainError(
             ErrorCode.INVALID_SETTING,
             f"{number!r} is not a dial-in number: use digits, spaces, '+', '-' and brackets.",
@@ -234,7 +237,7 @@ def _check_bridge(bridge: PhoneBridge, limit: int) -> None:
             f"not {len(bridge.pins)}.",
         )
     for position, pin in enumerate(bridge.pins, start=1):
-        if not (pin.isdigit() and pin.isascii() and 3 <= len(pin) <= 12):
+        if not (set(pin) <= _DIGITS and 3 <= len(pin) <= 12):
             raise DomainError(
                 ErrorCode.INVALID_SETTING,
                 f"The PIN of room {position} must be 3 to 12 digits, not {pin!r}.",

@@ -82,16 +82,24 @@ def plain_distribute(
     members: Iterable[Member],
     rooms: Sequence[RoomId],
     pins: Mapping[UserId, RoomId],
+    phone_room_limit: int,
     seed: int = 0,
 ) -> Plan:
-    """Spread attendees evenly at random, blind to their audio connection."""
-    board = _Board(rooms, len(rooms))
-    phones, voices = board.take_pins(members, pins, honour_phone_limit=False)
-    attendees = phones + voices
-    random.Random(seed).shuffle(attendees)
-    slots = water_fill(board.sizes, len(attendees))
+    """Spread attendees evenly at random, blind to audio conflicts.
+
+    Only the bridge's reach is kept: Phone attendees go to rooms 1…limit, and
+    everybody else fills the rooms around them.
+    """
+    board = _Board(rooms, phone_room_limit)
+    phones, voices = board.take_pins(members, pins, honour_phone_limit=True)
+    shuffle = random.Random(seed).shuffle
+    shuffle(phones)
+    shuffle(voices)
+    reachable = list(range(board.limit))
     placer = _Placer(board, NO_SOFT_GOALS)
-    placer.place(attendees, slots, PlacementReason.BALANCED)
+    phone_slots = water_fill([board.sizes[index] for index in reachable], len(phones))
+    placer.place(phones, _slots(board.count, reachable, phone_slots), PlacementReason.BALANCED)
+    placer.place(voices, water_fill(board.sizes, len(voices)), PlacementReason.BALANCED)
     return placer.plan()
 
 

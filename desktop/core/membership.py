@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from msgspec.structs import replace
+
 from .breakouts import AssignmentMode, Phase
 from .commands import AddMember, PostMessage, RemoveMember, RenameConversation, SetAudio, SetRole
 from .conversation import Conversation
@@ -46,22 +48,7 @@ def add_member(conversation: Conversation, actor: Member, command: AddMember) ->
         audio=command.audio,
         attributes=dict(command.attributes),
     )
-    events: list[Event] = [MemberAdded(member=member)]
-    breakouts = conversation.breakouts
-    if (
-        member.role is Role.PARTICIPANT
-        and breakouts.settings.mode is AssignmentMode.AUTOMATIC
-        and breakouts.phase in (Phase.CONFIGURED, Phase.RUNNING)
-    ):
-        placement = place_late_joiner(
-            member,
-            {**conversation.members, user: member},
-            [room.id for room in breakouts.rooms],
-            breakouts.plan.rooms_of,
-            breakouts.settings.phone_room_limit,
-        )
-        events.append(AttendeesPlaced(placements=(placement,)))
-    return events
+    return [MemberAdded(member=member), *_automatic_placement(conversation, member)]
 
 
 def remove_member(conversation: Conversation, actor: Member, command: RemoveMember) -> list[Event]:
@@ -82,7 +69,8 @@ def set_role(conversation: Conversation, actor: Member, command: SetRole) -> lis
     if target.role is command.role:
         return []
     _protect_owner(conversation, target.user_id, "be demoted")
-    return [RoleChanged(user_id=target.user_id, role=command.role)]
+    changed = RoleChanged(user_id=target.user_id, role=command.role)
+    return [changed, *_automatic_placement(conversation, replace(target, role=command.role))]
 
 
 def set_audio(conversation: Conversation, actor: Member, command: SetAudio) -> list[Event]:
@@ -109,6 +97,25 @@ def post_message(
                 ErrorCode.NOT_IN_ROOM, f"Only the people in {room.name!r} can write in its chat."
             )
     return [MessagePosted(author=actor.user_id, text=text, room_id=room_id, at=now)]
+
+
+def _automatic_placement(conversation: Conversation, member: Member) -> list[Event]:
+    """In automatic mode a new participant gets the best current room at once."""
+    breakouts = conversation.breakouts
+    if (
+        member.role is not Role.PARTICIPANT
+        or breakouts.settings.mode is not AssignmentMode.AUTOMATIC
+        or breakouts.phase not in (Phase.CONFIGURED, Phase.RUNNING)
+    ):
+        return []
+    placement = place_late_joiner(
+        member,
+        {**conversation.members, member.user_id: member},
+        [room.id for room in breakouts.rooms],
+        breakouts.plan.rooms_of,
+        breakouts.settings.phone_room_limit,
+    )
+    return [AttendeesPlaced(placements=(placement,))]
 
 
 def _protect_owner(conversation: Conversation, user: UserId, what: str) -> None:

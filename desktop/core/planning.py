@@ -150,7 +150,13 @@ def distribute(conversation: Conversation, actor: Member, command: Distribute) -
             command.options,
         )
     else:
-        plan = plain_distribute(conversation.attendees(), rooms, pins, command.options.seed)
+        plan = plain_distribute(
+            conversation.attendees(),
+            rooms,
+            pins,
+            breakouts.settings.phone_room_limit,
+            command.options.seed,
+        )
     return _placed(current, plan)
 
 

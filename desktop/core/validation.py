@@ -13,6 +13,10 @@ def clean_name(name: str, what: str) -> str:
     cleaned = " ".join(name.split())
     if not cleaned:
         raise DomainError(ErrorCode.INVALID_NAME, f"The {what} cannot be empty.")
+    if not cleaned.isprintable():
+        raise DomainError(
+            ErrorCode.INVALID_NAME, f"The {what} {cleaned!r} contains control characters."
+        )
     if len(cleaned) > MAX_NAME_LENGTH:
         raise DomainError(
             ErrorCode.INVALID_NAME,

@@ -223,12 +223,23 @@ def test_distributing_without_rooms_is_refused() -> None:
     assert error.value.code is ErrorCode.NOT_SET_UP
 
 
-def test_plain_distribution_is_even_and_ignores_audio() -> None:
+def test_plain_distribution_is_even_and_blind_to_conflicts() -> None:
     members = people(*[PHONE] * 6, *[VOIP] * 6)
     room_ids = rooms(4)
-    plan = plain_distribute(members, room_ids, {}, seed=3)
+    plan = plain_distribute(members, room_ids, {}, 7, seed=3)
     assert sizes(plan, room_ids) == [3, 3, 3, 3]
     assert set(plan.reasons.values()) == {PlacementReason.BALANCED}
+    report = analyze({m.user_id: m for m in members}, plan.rooms_of, _positions(room_ids), 7)
+    assert report.rooms, "phones and voices share rooms"
+
+
+def test_plain_distribution_keeps_phones_where_the_bridge_reaches() -> None:
+    members = people(*[PHONE] * 4, *[VOIP] * 8)
+    room_ids = rooms(4)
+    plan = plain_distribute(members, room_ids, {}, 2, seed=5)
+    assert sizes(plan, room_ids) == [3, 3, 3, 3]
+    for member in members[:4]:
+        assert room_ids.index(plan.rooms_of[member.user_id]) < 2
 
 
 def test_a_late_joiner_goes_to_the_smallest_room_without_a_conflict() -> None:

@@ -13,6 +13,7 @@ from builders import (
     PHONE,
     ROOM_1,
     ROOM_2,
+    ROOM_3,
     STRANGER,
     T0,
     VOIP,
@@ -186,8 +187,8 @@ def test_a_user_id_of_sixty_four_characters_is_accepted() -> None:
     assert user in after.members
 
 
-@pytest.mark.parametrize("name", ["", "  ", "n" * 81])
-def test_display_names_must_be_one_to_eighty_characters(name: str) -> None:
+@pytest.mark.parametrize("name", ["", "  ", "n" * 81, "a\x00b", "\x1b[31mRed"])
+def test_display_names_must_be_one_to_eighty_printable_characters(name: str) -> None:
     command = AddMember(user_id=NEWCOMER, display_name=name)
     assert refusal(conversation_with(), command) is ErrorCode.INVALID_NAME
 
@@ -350,10 +351,16 @@ def test_promotion_drops_the_member_s_help_request() -> None:
     assert after.breakouts.help_requests == {}
 
 
-def test_demotion_puts_nobody_in_a_room() -> None:
+def test_demotion_outside_automatic_mode_puts_nobody_in_a_room() -> None:
     conversation = in_phase(Phase.RUNNING)
     after = run(conversation, SetRole(user_id=M1, role=Role.PARTICIPANT), now=T0 + 5)
     assert M1 not in after.breakouts.plan.rooms_of
+
+
+def test_in_automatic_mode_a_demoted_moderator_joins_the_smallest_room() -> None:
+    conversation = in_phase(Phase.RUNNING, mode=AssignmentMode.AUTOMATIC)
+    after = run(conversation, SetRole(user_id=M1, role=Role.PARTICIPANT), now=T0 + 5)
+    assert after.breakouts.current_room(M1) == ROOM_3
 
 
 @pytest.mark.parametrize(("user", "role"), [(P1, Role.PARTICIPANT), (M1, Role.MODERATOR)])
