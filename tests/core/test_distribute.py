@@ -16,6 +16,7 @@ from desktop.core import (
     DomainError,
     ErrorCode,
     Member,
+    Placement,
     PlacementReason,
     Plan,
     Role,
@@ -242,6 +243,18 @@ def test_plain_distribution_keeps_phones_where_the_bridge_reaches() -> None:
         assert room_ids.index(plan.rooms_of[member.user_id]) < 2
 
 
+def join_late(
+    audio: AudioConnection,
+    members: Sequence[Member],
+    room_ids: Sequence[RoomId],
+    rooms_of: Mapping[UserId, RoomId],
+    limit: int = 7,
+) -> Placement:
+    joiner = Member(user_id=UserId("late"), display_name="Late", audio=audio)
+    everyone = {m.user_id: m for m in [*members, joiner]}
+    return place_late_joiner(joiner, everyone, room_ids, rooms_of, limit)
+
+
 def test_a_late_joiner_goes_to_the_smallest_room_without_a_conflict() -> None:
     members = people(PHONE, VOIP, VOIP, VOIP)
     room_ids = rooms(3)
@@ -251,9 +264,7 @@ def test_a_late_joiner_goes_to_the_smallest_room_without_a_conflict() -> None:
         members[2].user_id: room_ids[1],
         members[3].user_id: room_ids[2],
     }
-    joiner = Member(user_id=UserId("late"), display_name="Late", audio=VOIP)
-    everyone = {m.user_id: m for m in [*members, joiner]}
-    placement = place_late_joiner(joiner, everyone, room_ids, rooms_of, 7)
+    placement = join_late(VOIP, members, room_ids, rooms_of)
     assert placement.room_id == room_ids[2]
     assert placement.reason is PlacementReason.LATE_JOINER
 
@@ -262,18 +273,14 @@ def test_a_late_voip_joiner_gives_listeners_a_voice() -> None:
     members = people(VOIP, LISTENING)
     room_ids = rooms(2)
     rooms_of = {members[0].user_id: room_ids[0], members[1].user_id: room_ids[1]}
-    joiner = Member(user_id=UserId("late"), display_name="Late", audio=VOIP)
-    everyone = {m.user_id: m for m in [*members, joiner]}
-    assert place_late_joiner(joiner, everyone, room_ids, rooms_of, 7).room_id == room_ids[1]
+    assert join_late(VOIP, members, room_ids, rooms_of).room_id == room_ids[1]
 
 
 def test_a_late_phone_joiner_with_no_free_phone_room_reports_the_conflict() -> None:
     members = people(VOIP, VOIP)
     room_ids = rooms(2)
     rooms_of = {members[0].user_id: room_ids[0], members[1].user_id: room_ids[1]}
-    joiner = Member(user_id=UserId("late"), display_name="Late", audio=PHONE)
-    everyone = {m.user_id: m for m in [*members, joiner]}
-    placement = place_late_joiner(joiner, everyone, room_ids, rooms_of, 1)
+    placement = join_late(PHONE, members, room_ids, rooms_of, limit=1)
     assert placement.room_id == room_ids[0]
     assert placement.reason is PlacementReason.CONFLICT_UNAVOIDABLE
 
