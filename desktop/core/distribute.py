@@ -115,17 +115,36 @@ def place_late_joiner(
     Nobody else moves. Preference: no audio conflict, then the smallest room, then
     a room where the newcomer can talk or be heard, then the earliest room.
     """
+    return place_late_joiners([member], members, rooms, rooms_of, phone_room_limit)[0]
+
+
+def place_late_joiners(
+    newcomers: Sequence[Member],
+    members: Mapping[UserId, Member],
+    rooms: Sequence[RoomId],
+    rooms_of: Mapping[UserId, RoomId],
+    phone_room_limit: int,
+) -> tuple[Placement, ...]:
+    """:func:`place_late_joiner` for several newcomers, one after the other, each
+    seeing where the earlier ones went. Whoever is in ``newcomers`` is placed anew."""
     board = _Board(rooms, phone_room_limit)
+    arriving = {member.user_id for member in newcomers}
     board.take_pins(
-        (members[user] for user in rooms_of if user != member.user_id and user in members),
+        (members[user] for user in rooms_of if user not in arriving and user in members),
         rooms_of,
         honour_phone_limit=False,
     )
-    candidates = range(board.limit) if member.audio is _PHONE else range(board.count)
-    index = min(candidates, key=lambda room: board.late_joiner_cost(room, member.audio))
-    conflicting = board.late_joiner_cost(index, member.audio)[0]
-    reason = PlacementReason.CONFLICT_UNAVOIDABLE if conflicting else PlacementReason.LATE_JOINER
-    return Placement(member.user_id, rooms[index], reason=reason)
+    placements = []
+    for member in newcomers:
+        candidates = range(board.limit) if member.audio is _PHONE else range(board.count)
+        index = min(candidates, key=lambda room: board.late_joiner_cost(room, member.audio))
+        conflicting = board.late_joiner_cost(index, member.audio)[0]
+        reason = (
+            PlacementReason.CONFLICT_UNAVOIDABLE if conflicting else PlacementReason.LATE_JOINER
+        )
+        board.seat(member, index, reason)
+        placements.append(Placement(member.user_id, rooms[index], reason=reason))
+    return tuple(placements)
 
 
 class _Board:

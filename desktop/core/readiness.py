@@ -11,7 +11,7 @@ from .breakouts import AssignmentMode, Breakouts, Placement, PlacementReason, Ro
 from .commands import AddRoom, Batch, Command, PlaceAttendees, RemoveRoom
 from .conflicts import RoomConflict, analyze
 from .conversation import Conversation
-from .distribute import place_late_joiner
+from .distribute import place_late_joiners
 from .members import AudioConnection, Member, UserId
 
 _PHONE = AudioConnection.PHONE
@@ -62,6 +62,7 @@ class _Checker:
         self.positions = breakouts.positions()
         self.report = analyze(members, self.rooms_of, self.positions, self.limit)
         self.free_choice = breakouts.settings.mode is AssignmentMode.FREE_CHOICE
+        self.per_room = _people_per_room(self.rooms_of)
 
     def phone_violations(self) -> Iterator[Problem]:
         by_room: dict[RoomId, list[UserId]] = {}
@@ -111,7 +112,7 @@ class _Checker:
             )
 
     def listeners_only(self) -> Iterator[Problem]:
-        per_room = _people_per_room(self.rooms_of)
+        per_room = self.per_room
         audio = {user: self.members[user].audio for user in self.rooms_of}
         speakers = {
             room: [user for user in people if audio[user] is _VOIP]
@@ -166,11 +167,10 @@ class _Checker:
         )
 
     def _has_clean_room(self, conflict_room: RoomId, for_phones: bool) -> bool:
-        per_room = _people_per_room(self.rooms_of)
         for room in self.breakouts.rooms:
             if room.id == conflict_room or (for_phones and self.positions[room.id] > self.limit):
                 continue
-            people = per_room.get(room.id, [])
+            people = self.per_room.get(room.id, [])
             if all((self.members[user].audio is _PHONE) is for_phones for user in people):
                 return True
         return False
@@ -179,18 +179,13 @@ class _Checker:
         """Late-joiner placements for ``users``, everyone else staying put. Phone
         attendees go first: they have the fewest rooms to choose from."""
         moving = sorted(users, key=lambda user: (self.members[user].audio is not _PHONE, user))
-        leaving = set(moving)
-        rooms_of = {user: room for user, room in self.rooms_of.items() if user not in leaving}
-        room_ids = [room.id for room in self.breakouts.rooms]
-        placements = []
-        for user in moving:
-            placement = place_late_joiner(
-                self.members[user], self.members, room_ids, rooms_of, self.limit
-            )
-            if placement.room_id is not None:
-                rooms_of[user] = placement.room_id
-            placements.append(placement)
-        return tuple(placements)
+        return place_late_joiners(
+            [self.members[user] for user in moving],
+            self.members,
+            [room.id for room in self.breakouts.rooms],
+            self.rooms_of,
+            self.limit,
+        )
 
     def _names(self, users: Iterable[UserId]) -> str:
         names = sorted(self.members[user].display_name for user in users)
