@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Set up everything Roomcast needs on a Debian machine and run one job.
 #
+#   scripts/dev.sh run     install, then run the conversation server on 127.0.0.1:8765
 #   scripts/dev.sh test    install, then lint, type-check and run the whole test suite
 #
 # Every step is idempotent: system packages are installed only when missing, the
@@ -65,13 +66,18 @@ main() {
     local job=${1:-}
     shift || true
     case "$job" in
+        run)
+            install_system_packages
+            install_python_packages
+            exec "$venv/bin/roomcast-server" "$@"
+            ;;
         test)
             install_system_packages
             install_python_packages
             run_tests "$@"
             ;;
         *)
-            echo "usage: scripts/dev.sh test [pytest arguments]" >&2
+            echo "usage: scripts/dev.sh run [server options] | test [pytest arguments]" >&2
             exit 2
             ;;
     esac
