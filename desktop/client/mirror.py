@@ -15,7 +15,14 @@ from desktop.core import Conversation, RoomId, UserId, evolve
 from desktop.core.events import ConversationCreated
 from desktop.protocol import Record, ServerMessage
 from desktop.protocol.chat import chat_of
-from desktop.protocol.messages import CallState, Delivery, Removed, Snapshot, Synced
+from desktop.protocol.messages import (
+    CallState,
+    Delivery,
+    RemovalReason,
+    Removed,
+    Snapshot,
+    Synced,
+)
 from desktop.protocol.notices import BaseNotice, SystemMessage
 
 CHAT_KEPT = 500
@@ -35,6 +42,7 @@ class Change:
     kind: ChangeKind
     record: Record | None = None
     call: CallState | None = None
+    reason: RemovalReason | None = None
 
 
 @dataclass
@@ -87,7 +95,7 @@ class Mirror:
                 self._tell(Change(cid, ChangeKind.CALL, call=message))
             case Removed(conversation_id=cid):
                 self.conversations.pop(cid, None)
-                self._tell(Change(cid, ChangeKind.REMOVED))
+                self._tell(Change(cid, ChangeKind.REMOVED, reason=message.reason))
 
     def _snapshot(self, snapshot: Snapshot) -> None:
         old = self.conversations.get(snapshot.conversation_id)

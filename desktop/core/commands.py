@@ -34,8 +34,10 @@ class RenameConversation(BaseCommand, frozen=True, tag="rename_conversation"):
 
 
 class AddMember(BaseCommand, frozen=True, tag="add_member"):
+    """``display_name`` is filled in by the server from the account."""
+
     user_id: UserId
-    display_name: str
+    display_name: str = ""
     role: Role = Role.PARTICIPANT
     audio: AudioConnection = AudioConnection.VOIP
     attributes: Mapping[str, str] = msgspec.field(default_factory=dict)

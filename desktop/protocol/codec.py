@@ -24,6 +24,9 @@ class _RequestIdOnly(msgspec.Struct):
 
 _id_decoder = msgspec.json.Decoder(_RequestIdOnly)
 
+# Text with lone surrogates cannot be encoded; hostile nesting exhausts the stack.
+_UNREADABLE = (UnicodeError, RecursionError)
+
 
 def encode(message: Message) -> bytes:
     return _encoder.encode(message)
@@ -44,9 +47,9 @@ def request_id_of(data: bytes | str) -> str | None:
     """The ``id`` of a message that could not be decoded, if one can be read."""
     try:
         found = _id_decoder.decode(data).id
-    except (msgspec.DecodeError, UnicodeDecodeError):
+    except (msgspec.DecodeError, *_UNREADABLE):
         return None
-    return found if found is None or len(found) <= 64 else None
+    return found if found and len(found) <= 64 else None
 
 
 def _decode(decoder: msgspec.json.Decoder[T], data: bytes | str) -> T:
@@ -54,5 +57,7 @@ def _decode(decoder: msgspec.json.Decoder[T], data: bytes | str) -> T:
         return decoder.decode(data)
     except msgspec.ValidationError as error:
         raise ProtocolError(ProtocolCode.MALFORMED, f"The message is not valid: {error}.") from None
-    except (msgspec.DecodeError, UnicodeDecodeError):
+    except (msgspec.DecodeError, UnicodeError):
         raise ProtocolError(ProtocolCode.MALFORMED, "The message is not a JSON object.") from None
+    except RecursionError:
+        raise ProtocolError(ProtocolCode.MALFORMED, "The message is nested too deeply.") from None

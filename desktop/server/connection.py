@@ -302,10 +302,19 @@ class Connection:
         self._feeds = {conversation_id: Feed() for conversation_id in conversations}
         self._fanout.add(account.user_id, self)
         for conversation_id in sorted(resume.keys() - set(conversations)):
-            self.send(Removed(conversation_id=conversation_id, reason=RemovalReason.LEFT))
+            self.send(
+                Removed(conversation_id=conversation_id, reason=self._why_gone(conversation_id))
+            )
         for conversation_id in conversations:
             await self._catch_up(conversation_id, resume.get(conversation_id))
         return answer
+
+    def _why_gone(self, conversation_id: str) -> RemovalReason:
+        """Why a conversation the client remembers is no longer the account's: it
+        was deleted, or the account is no member (who made it leave is forgotten)."""
+        if self._hub.exists(conversation_id):
+            return RemovalReason.REMOVED
+        return RemovalReason.DELETED
 
     async def _catch_up(self, conversation_id: str, after: int | None) -> None:
         feed = self._feeds.get(conversation_id)

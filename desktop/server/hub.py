@@ -112,6 +112,9 @@ class Hub:
     async def read(self, conversation_id: str, after: int, limit: int) -> list[Entry]:
         return await self._store.read(conversation_id, after, limit)
 
+    def exists(self, conversation_id: str) -> bool:
+        return conversation_id in self._live
+
     def head(self, conversation_id: str) -> int:
         return self._live[conversation_id].head
 
@@ -379,7 +382,10 @@ class Hub:
             receipt = Receipt(actor, request_id, encode(answer))
         await self._store.append(conversation_id, entries, receipt)
         live.conversation, live.head = after, head
-        await self._publish(conversation_id, before, after, entries)
+        # The records reach every local connection's outbox before the caller
+        # queues its ack: clients may resume from an ack's seq. A bus that
+        # delivers later must keep that order (or acks must wait for delivery).
+        await self._publish(conversation_id, before, after, entries, actor)
         await self._follow_calls(conversation_id)
         self._wake.set()
         if entries:
@@ -392,6 +398,7 @@ class Hub:
         before: Conversation,
         after: Conversation,
         entries: Iterable[Entry],
+        actor: UserId | None,
     ) -> None:
         everyone = tuple(sorted(before.members.keys() | after.members.keys()))
         for entry in entries:
@@ -404,7 +411,7 @@ class Hub:
         if joined:
             await self._send(Envelope(Kind.JOINED, conversation_id, joined))
         for user in sorted(before.members.keys() - after.members.keys()):
-            reason = RemovalReason.REMOVED
+            reason = RemovalReason.LEFT if user == actor else RemovalReason.REMOVED
             gone = encode(Removed(conversation_id=conversation_id, reason=reason))
             await self._send(Envelope(Kind.LEFT, conversation_id, (user,), gone))
 

@@ -1,72 +1,120 @@
-"""The whole breakout lifecycle over the network: a moderator and participants,
-each a real SDK client of a real server on 127.0.0.1."""
+"""The whole breakout lifecycle of DESIGN.md §1 over the network: a moderator and
+participants, each a real SDK client of a real server on 127.0.0.1."""
 
 from __future__ import annotations
 
-import pytest
-from netkit import signed_up, state, until, view
+from functools import partial
 
-from desktop.core import AudioConnection, Phase, RoomId, UserId
+import pytest
+from netkit import chat_texts, notices, party, state, told, until
+
+from desktop.client import Client
+from desktop.core import (
+    AudioConnection,
+    BreakoutSettings,
+    Phase,
+    PhoneBridge,
+    Placement,
+    UserId,
+)
 from desktop.core.commands import (
-    AddMember,
     ApplyBreakouts,
     Broadcast,
+    DeleteBreakouts,
     Distribute,
     EndBreakouts,
     PostMessage,
     SetUpBreakouts,
-    StartBreakouts,
 )
-from desktop.protocol.notices import Assigned, BackInMainRoom
+from desktop.protocol.notices import Assigned, BackInMainRoom, SwitchToPhone
 from desktop.server import EmbeddedServer
 
 pytestmark = pytest.mark.asyncio
 
 
-async def test_a_session_from_set_up_to_end(server: EmbeddedServer) -> None:
-    moderator = await signed_up(server.url, "mod")
-    alice = await signed_up(server.url, "alice")
-    bob = await signed_up(server.url, "bob")
-    try:
-        cid = await moderator.create_conversation("Workshop")
-        await moderator.execute(cid, AddMember(user_id=UserId("alice"), display_name=""))
-        await moderator.execute(
-            cid, AddMember(user_id=UserId("bob"), display_name="", audio=AudioConnection.PHONE)
-        )
-        await until(alice, lambda: cid in alice.mirror.conversations, "alice's snapshot")
-        assert state(alice, cid).members[UserId("alice")].display_name == "Alice"
+def heard(client: Client, conversation_id: str, text: str) -> bool:
+    return text in chat_texts(client, conversation_id, "all")
 
-        await moderator.execute(cid, SetUpBreakouts(room_names=("Red", "Blue")))
+
+VOIP, LISTENING, PHONE = (
+    AudioConnection.VOIP,
+    AudioConnection.JUST_LISTENING,
+    AudioConnection.PHONE,
+)
+
+
+async def test_set_up_distribute_apply_start_broadcast_end_delete(server: EmbeddedServer) -> None:
+    audio = {"alice": VOIP, "bob": LISTENING, "carol": PHONE, "dave": PHONE, "erin": VOIP}
+    async with party(server.url, audio) as meeting:
+        cid, moderator = meeting.conversation_id, meeting.moderator
+        await moderator.execute(cid, SetUpBreakouts(room_names=("Team Alpha", "Team Beta")))
         await moderator.execute(cid, Distribute())
-        plan = state(moderator, cid).breakouts.plan.rooms_of
-        assert plan[UserId("alice")] != plan[UserId("bob")]
-        await moderator.execute(cid, ApplyBreakouts(placements=(), start=False))
-        await moderator.execute(cid, Distribute())
-        await moderator.execute(cid, StartBreakouts())
+        plan = state(moderator, cid).breakouts.plan
+        rooms = {plan.rooms_of[UserId(name)] for name in ("carol", "dave")}
+        assert len(rooms) == 1, "Smart Distribute keeps the phone attendees together"
+        phone_room = rooms.pop()
+        assert all(plan.rooms_of[UserId(n)] != phone_room for n in ("alice", "bob", "erin"))
 
-        def assigned() -> list[Assigned]:
-            return [r.body for r in view(alice, cid).notices if isinstance(r.body, Assigned)]
+        placements = tuple(Placement(user, room) for user, room in plan.rooms_of.items())
+        await moderator.execute(cid, ApplyBreakouts(placements=placements, start=True))
+        for name, client in meeting.people.items():
+            await until(client, told(client, cid, Assigned), "assignment")
+            (assigned,) = notices(client, cid, Assigned)
+            assert assigned.room_id == plan.rooms_of[UserId(name)]
+            assert state(client, cid).breakouts.phase is Phase.RUNNING
+        assert not notices(meeting["alice"], cid, SwitchToPhone), "no conflict, no prompt"
 
-        await until(alice, lambda: bool(assigned()), "alice's assignment")
-        room = assigned()[0].room_id
-        assert state(alice, cid).breakouts.phase is Phase.RUNNING
-
-        await alice.execute(cid, PostMessage(text="hello room", room_id=room))
+        alice_room = plan.rooms_of[UserId("alice")]
+        await meeting["alice"].execute(cid, PostMessage(text="hi team", room_id=alice_room))
         await moderator.execute(cid, Broadcast(text="Five minutes left"))
-        await until(alice, lambda: "all" in view(alice, cid).chats, "the broadcast")
-        history = await moderator.history(cid, room)
-        assert [r.body.text for r in history.records if hasattr(r.body, "text")][-1:] == [
-            "hello room"
-        ] or any(getattr(r.body, "text", "") == "hello room" for r in history.records)
+        for client in meeting.people.values():
+            await until(client, partial(heard, client, cid, "Five minutes left"), "the broadcast")
+        page = await meeting["alice"].history(cid, alice_room)
+        texts = [getattr(record.body, "text", "") for record in page.records]
+        assert texts[:3] == ["Five minutes left", "hi team", "Breakout rooms have started."]
 
         await moderator.execute(cid, EndBreakouts())
+        for client in meeting.people.values():
+            await until(client, told(client, cid, BackInMainRoom), "return")
+            assert state(client, cid).breakouts.phase is Phase.ENDED
+
+        await moderator.execute(cid, DeleteBreakouts())
         await until(
-            alice,
-            lambda: any(isinstance(r.body, BackInMainRoom) for r in view(alice, cid).notices),
-            "back in the main room",
+            meeting["bob"],
+            lambda: state(meeting["bob"], cid).breakouts.phase is Phase.NOT_CONFIGURED,
+            "rooms deleted",
         )
-        assert state(alice, cid).breakouts.current_room(UserId("alice")) is None
-        assert room == RoomId(room)
-    finally:
-        for client in (moderator, alice, bob):
-            await client.close()
+        after = state(meeting["bob"], cid)
+        assert set(after.members) == {UserId(n) for n in ("mod", *audio)}
+        main = await moderator.history(cid)
+        assert "Breakout rooms have started." in [getattr(r.body, "text", "") for r in main.records]
+
+
+async def test_a_conflict_prompts_the_affected_attendees_with_dial_in_details(
+    server: EmbeddedServer,
+) -> None:
+    pins = tuple(f"{n}{n}{n}{n}" for n in range(1, 8))
+    bridge = PhoneBridge(dial_in_number="+41 44 000 00 00", pins=pins)
+    async with party(server.url, {"alice": VOIP, "carol": PHONE}) as meeting:
+        cid, moderator = meeting.conversation_id, meeting.moderator
+        await moderator.execute(
+            cid,
+            SetUpBreakouts(room_names=("One", "Two"), settings=BreakoutSettings(bridge=bridge)),
+        )
+        room = state(moderator, cid).breakouts.rooms[1].id
+        together = (Placement(UserId("alice"), room), Placement(UserId("carol"), room))
+        await moderator.execute(cid, ApplyBreakouts(placements=together, start=True))
+        alice = meeting["alice"]
+        await until(alice, lambda: bool(notices(alice, cid, SwitchToPhone)), "the prompt")
+        (prompt,) = notices(alice, cid, SwitchToPhone)
+        assert (prompt.room_id, prompt.dial_in_number, prompt.pin) == (
+            room,
+            bridge.dial_in_number,
+            "2222",
+        )
+        assert prompt.phone_attendees == (UserId("carol"),)
+        carol = meeting["carol"]
+        await until(carol, lambda: bool(notices(carol, cid, Assigned)), "carol's assignment")
+        (assigned,) = notices(carol, cid, Assigned)
+        assert (assigned.dial_in_number, assigned.pin) == (bridge.dial_in_number, "2222")
+        assert not notices(carol, cid, SwitchToPhone)
