@@ -14,6 +14,8 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
+import msgspec
+
 from desktop.core import (
     Conversation,
     DomainError,
@@ -201,8 +203,13 @@ class Hub:
             now = self._clock()
             try:
                 self._membership(conversation_id, user)
-                command = await self._resolved(command)
+                missing: list[UserId] = []
+                command = await self._resolved(command, missing)
                 events = decide(live.conversation, user, command, now)
+                if missing:
+                    raise ProtocolError(
+                        ProtocolCode.UNKNOWN_ACCOUNT, f"There is no account {missing[0]!r}."
+                    )
             except (DomainError, ProtocolError) as error:
                 return await self._refuse(user, request_id, error, conversation_id)
             answer = await self._commit(conversation_id, live, events, user, now, request_id)
@@ -321,26 +328,20 @@ class Hub:
             raise ProtocolError(ProtocolCode.NOT_IN_CALL, "You are not in a call here.")
         return seat
 
-    async def _resolved(self, command: Command) -> Command:
+    async def _resolved(self, command: Command, missing: list[UserId]) -> Command:
         """The command with what only the server knows filled in: the display
-        names of invited accounts, which must exist."""
+        names of invited accounts. Accounts that do not exist go to ``missing``
+        (and keep their user id as a name, so the command can still be decided)."""
         if isinstance(command, Batch):
-            return Batch(
-                commands=tuple([await self._resolved(inner) for inner in command.commands])
-            )
+            inner = [await self._resolved(each, missing) for each in command.commands]
+            return Batch(commands=tuple(inner))
         if not isinstance(command, AddMember):
             return command
         account = await self._store.account(command.user_id)
         if account is None:
-            raise ProtocolError(
-                ProtocolCode.UNKNOWN_ACCOUNT, f"There is no account {command.user_id!r}."
-            )
-        return AddMember(
-            user_id=command.user_id,
-            display_name=account.display_name,
-            role=command.role,
-            audio=command.audio,
-            attributes=command.attributes,
+            missing.append(command.user_id)
+        return msgspec.structs.replace(
+            command, display_name=command.user_id if account is None else account.display_name
         )
 
     async def _repeat(self, user: UserId, request_id: str) -> Answer | None:

@@ -26,3 +26,17 @@ def test_distribute_benchmark_prints_both_ratios() -> None:
     assert figures["attendees"] == 500
     assert figures["distribute_vs_sort_ratio"] > 0
     assert figures["conflicts_vs_sort_ratio"] > 0
+
+
+def test_fanout_benchmark_prints_its_figures() -> None:
+    figures = run_benchmark("server_fanout.py", "--clients", "20", "--rooms", "4", "--repeat", "2")
+    assert figures["clients"] == 20
+    assert figures["rooms"] == 4
+    for name in (
+        "fanout_p50_ms",
+        "fanout_p99_ms",
+        "bare_p50_ms",
+        "bare_p99_ms",
+        "fanout_vs_bare_ratio",
+    ):
+        assert figures[name] > 0, name
