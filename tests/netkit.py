@@ -15,7 +15,7 @@ import aiohttp
 import pytest
 from argon2 import PasswordHasher
 
-from desktop.client import Client, ServerError
+from desktop.client import Client, ConnectionState, ServerError
 from desktop.client.mirror import Change, ConversationMirror
 from desktop.core import AudioConnection, Conversation, RoomId, UserId
 from desktop.core.commands import AddMember, Batch
@@ -257,3 +257,26 @@ async def refused(call: Awaitable[object], code: str) -> ServerError:
 
 def rooms(client: Client, conversation_id: str) -> list[RoomId]:
     return [room.id for room in state(client, conversation_id).breakouts.rooms]
+
+
+async def until_state(client: Client, wanted: ConnectionState) -> None:
+    reached = asyncio.Event()
+
+    def check(now: ConnectionState) -> None:
+        if now is wanted:
+            reached.set()
+
+    client.on_state.append(check)
+    try:
+        if client.state is not wanted:
+            async with asyncio.timeout(WAIT):
+                await reached.wait()
+    finally:
+        client.on_state.remove(check)
+
+
+async def until_online(client: Client) -> None:
+    """Wait until a client whose connection just dropped is back online."""
+    if client.state is ConnectionState.ONLINE:
+        await until_state(client, ConnectionState.OFFLINE)
+    await until_state(client, ConnectionState.ONLINE)
