@@ -16,5 +16,6 @@ class Backoff:
 
     def delay(self, attempt: int, rng: random.Random) -> float:
         """The wait before reconnect ``attempt`` (0 for the first)."""
-        base = min(self.cap, self.first * self.factor**attempt)
+        growth = self.factor ** min(attempt, 64)  # past that the cap holds anyway
+        base = min(self.cap, self.first * growth)
         return base * (1 - self.jitter * rng.random())

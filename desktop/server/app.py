@@ -92,7 +92,8 @@ async def ready(request: web.Request) -> web.Response:
 async def websocket(request: web.Request) -> web.WebSocketResponse:
     settings = request.app[SETTINGS]
     shared = request.app[SERVICES]
-    socket = web.WebSocketResponse(heartbeat=settings.heartbeat, max_msg_size=MAX_FRAME_BYTES)
+    # aiohttp refuses a message of exactly max_msg_size bytes; 64 KiB itself is allowed.
+    socket = web.WebSocketResponse(heartbeat=settings.heartbeat, max_msg_size=MAX_FRAME_BYTES + 1)
     await socket.prepare(request)
     shared.sockets.add(socket)
     connection = Connection(socket, request, shared.hub, shared.accounts, shared.fanout, settings)

@@ -119,11 +119,11 @@ class Connection:
             if self._account is not None:
                 self._fanout.remove(self._account.user_id, self)
             await self._hub.connection_closed(self.id)
+            if self._closing is not None:
+                await self._closing  # flushes the outbox, so the writer is still needed
             writer.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await writer
-            if self._closing is not None:
-                await self._closing
 
     # What the fanout calls
 

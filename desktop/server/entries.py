@@ -19,6 +19,7 @@ from desktop.core.events import (
     Event,
     HelpRequested,
     MessagePosted,
+    RoleChanged,
     RoomRemoved,
     SessionEnded,
     SessionStarted,
@@ -54,7 +55,7 @@ def log_entries(
         after = evolve(conversation, event)
         for body, audience in (
             (event, event_audience(after, event)),
-            *consequences(conversation, after, event),
+            *consequences(conversation, after, event, at),
         ):
             record = Record(seq=first_seq + len(entries), at=at, actor=actor, body=body)
             entries.append(Entry(record=record, audience=audience, chat=chat_of(body)))
@@ -74,25 +75,32 @@ def room_audience(conversation: Conversation, room_id: RoomId) -> frozenset[User
     return conversation.breakouts.members_of(room_id).union(moderators)
 
 
-def consequences(before: Conversation, after: Conversation, event: Event) -> list[Addressed]:
-    """System messages and notices that ``event`` leads to."""
-    found: list[Addressed] = [*_system_messages(before, event), *_notices(before, after, event)]
+def consequences(
+    before: Conversation, after: Conversation, event: Event, at: float
+) -> list[Addressed]:
+    """System messages and notices that ``event``, written at ``at``, leads to."""
+    found: list[Addressed] = [
+        *_system_messages(before, event, at),
+        *_notices(before, after, event, at),
+    ]
     if after.breakouts.is_live:
         found.extend(_phone_prompts(before, after))
     return found
 
 
-def _system_messages(before: Conversation, event: Event) -> Iterator[Addressed]:
+def _system_messages(before: Conversation, event: Event, at: float) -> Iterator[Addressed]:
     text: str | None = None
     match event:
+        case BreakoutsSetUp(rooms=(_,)):
+            text = "1 breakout room was set up."
         case BreakoutsSetUp(rooms=rooms):
             text = f"{len(rooms)} breakout rooms were set up."
         case BreakoutsDeleted():
             text = "The breakout rooms were deleted."
         case SessionStarted():
             text = "Breakout rooms have started."
-        case ClosingStarted():
-            text = f"Breakout rooms close in {_duration(_countdown(before))}."
+        case ClosingStarted(closing_at=closing_at):
+            text = f"Breakout rooms close in {_duration(_left(closing_at, at))}."
         case SessionEnded():
             text = "Breakout rooms have ended: everyone is back in the main room."
         case TimeExtended(deadline=deadline) if before.breakouts.deadline is not None:
@@ -102,7 +110,9 @@ def _system_messages(before: Conversation, event: Event) -> Iterator[Addressed]:
         yield SystemMessage(text=text, everywhere=everywhere), None
 
 
-def _notices(before: Conversation, after: Conversation, event: Event) -> Iterator[Addressed]:
+def _notices(
+    before: Conversation, after: Conversation, event: Event, at: float
+) -> Iterator[Addressed]:
     match event:
         case SessionStarted():
             yield from _assignments(after, after.breakouts.plan.rooms_of)
@@ -121,7 +131,9 @@ def _notices(before: Conversation, after: Conversation, event: Event) -> Iterato
         case SessionEnded():
             yield from _returns(sorted(before.breakouts.plan.rooms_of))
         case ClosingStarted(closing_at=closing_at):
-            yield ClosingSoon(closing_at=closing_at, seconds=_countdown(before)), None
+            yield ClosingSoon(closing_at=closing_at, seconds=_left(closing_at, at)), None
+        case RoleChanged(user_id=user) if before.breakouts.current_room(user) is not None:
+            yield from _returns([user])  # promoted: moderators are in no room
         case HelpRequested(user_id=user, room_id=room_id):
             moderators = frozenset(
                 member.user_id for member in after.members.values() if member.is_moderator
@@ -199,8 +211,9 @@ def _conflicted_rooms(
     }
 
 
-def _countdown(conversation: Conversation) -> int:
-    return conversation.breakouts.settings.closing_countdown or 0
+def _left(until: float, now: float) -> int:
+    """Whole seconds from ``now`` to ``until``; none if it is past (after downtime)."""
+    return max(0, round(until - now))
 
 
 def _duration(seconds: float) -> str:

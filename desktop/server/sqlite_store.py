@@ -73,7 +73,11 @@ class SqliteStore:
     async def open(cls, path: Path) -> SqliteStore:
         executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite")
         loop = asyncio.get_running_loop()
-        connection = await loop.run_in_executor(executor, _connect, path)
+        try:
+            connection = await loop.run_in_executor(executor, _connect, path)
+        except BaseException:
+            executor.shutdown(wait=False)
+            raise
         return cls(connection, executor)
 
     async def close(self) -> None:
@@ -252,7 +256,11 @@ def _connect(path: Path) -> sqlite3.Connection:
     connection.execute("PRAGMA foreign_keys = ON")
     connection.execute("PRAGMA busy_timeout = 5000")
     connection.isolation_level = "DEFERRED"
-    migrate(connection)
+    try:
+        migrate(connection)
+    except BaseException:
+        connection.close()
+        raise
     return connection
 
 
