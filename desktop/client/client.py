@@ -25,6 +25,7 @@ from desktop.core.commands import Command
 from desktop.protocol import (
     PROTOCOL_VERSION,
     CloseCode,
+    ProtocolError,
     ServerMessage,
     decode_server,
     encode,
@@ -161,7 +162,12 @@ class Client:
         message = await self._socket.receive()
         if message.type is not aiohttp.WSMsgType.TEXT:
             raise ConnectionFailed("The server closed the connection.", self._socket.close_code)
-        self._dispatch(decode_server(message.data))
+        try:
+            welcome = decode_server(message.data)
+        except ProtocolError as error:
+            await self._socket.close()
+            raise ConnectionFailed(f"{self.url} is not a Roomcast server: {error}") from None
+        self._dispatch(welcome)
         for request, _ in tuple(self._pending.values()):
             await self._send(request)
         self._set_state(ConnectionState.ONLINE)
@@ -189,8 +195,15 @@ class Client:
 
     async def _read(self, socket: aiohttp.ClientWebSocketResponse) -> None:
         async for message in socket:
-            if message.type is aiohttp.WSMsgType.TEXT:
-                self._dispatch(decode_server(message.data))
+            if message.type is not aiohttp.WSMsgType.TEXT:
+                continue
+            try:
+                decoded = decode_server(message.data)
+            except ProtocolError as error:  # a newer server's message: skip it, say so
+                for tell_error in tuple(self.on_error):
+                    tell_error(ServerError(error.code, error.message))
+                continue
+            self._dispatch(decoded)
 
     def _dispatch(self, message: ServerMessage) -> None:
         match message:
