@@ -162,3 +162,38 @@ def test_a_whole_breakout_lifecycle_does_no_io() -> None:
         """
     )
     assert output.strip() == "none"
+
+
+# Which of our packages each layer may import (DESIGN.md §2); itself is always allowed.
+LAYER_DEPENDENCIES = {
+    "protocol": {"core"},
+    "server": {"protocol", "core"},
+    "client": {"protocol", "core"},
+    "cli": {"client", "protocol", "core"},
+}
+
+
+def layer_imports(path: Path) -> set[str]:
+    """The packages of ours (``desktop.<package>``) a module imports absolutely."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        names = []
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+            names = [node.module]
+        found |= {name.split(".")[1] for name in names if name.startswith("desktop.")}
+    return found
+
+
+@pytest.mark.parametrize(
+    ("layer", "path"),
+    [
+        pytest.param(layer, path, id=f"{layer}/{path.name}")
+        for layer in LAYER_DEPENDENCIES
+        for path in sorted((PACKAGE / layer).glob("*.py"))
+    ],
+)
+def test_layers_import_only_the_layers_below(layer: str, path: Path) -> None:
+    imported = layer_imports(path) - {layer}
+    assert imported <= LAYER_DEPENDENCIES[layer], f"{layer}/{path.name} imports {imported}"
