@@ -13,7 +13,6 @@ import sys
 from collections.abc import Mapping, Sequence
 
 from desktop.client import ConnectionFailed, ServerError
-from desktop.protocol import ProtocolError
 
 from . import output
 from .actions import ACTIONS
@@ -50,9 +49,6 @@ async def _perform(args: argparse.Namespace) -> int:
         return REFUSED
     except ConnectionFailed as error:
         output.trouble(error.message)
-        return NOT_DONE
-    except ProtocolError as error:  # the SDK lets an unreadable answer through
-        output.trouble(f"{args.server} does not answer as a Roomcast server: {error.message}")
         return NOT_DONE
     except TimeoutError:
         output.trouble(f"No answer from {args.server} within {args.timeout:g} s.")

@@ -266,9 +266,7 @@ async def test_a_server_of_another_kind_exits_2_with_a_sentence(
         await runner.cleanup()
 
     assert status == 2
-    assert capsys.readouterr().err.startswith(
-        f"roomcast: {url} does not answer as a Roomcast server: "
-    )
+    assert capsys.readouterr().err.startswith(f"roomcast: {url} is not a Roomcast server: ")
 
 
 @pytest.mark.parametrize(
