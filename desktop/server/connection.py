@@ -211,7 +211,7 @@ class Connection:
                 )
             )
         if account is not None and hello.token is not None:
-            await self._signed_in(account, hello.token, hello.resume)
+            await self._sign_in(account, hello.token, hello.resume)
         async for message in self._socket:
             if message.type in (WSMsgType.TEXT, WSMsgType.BINARY):
                 await self._handle(message.data)
@@ -251,10 +251,14 @@ class Connection:
             case SignUp(username=username, password=password, display_name=name):
                 account, token = await self._accounts.sign_up(username, password, name)
                 log("signed_up", user=account.user_id, admin=account.admin)
-                return await self._signed_in(account, token, {}, request.id)
+                reply = SignedIn(id=request.id, account=account, token=token)
+                await self._sign_in(account, token, {}, reply)
+                return None
             case LogIn(username=username, password=password):
                 account, token = await self._accounts.log_in(username, password)
-                return await self._signed_in(account, token, {}, request.id)
+                reply = SignedIn(id=request.id, account=account, token=token)
+                await self._sign_in(account, token, {}, reply)
+                return None
         user = self._user
         match request:
             case LogOut(everywhere=everywhere):
@@ -291,23 +295,22 @@ class Connection:
 
     # Signing in and catching up
 
-    async def _signed_in(
-        self, account: Account, token: str, resume: dict[str, int], request_id: str | None = None
-    ) -> SignedIn:
+    async def _sign_in(
+        self, account: Account, token: str, resume: dict[str, int], reply: SignedIn | None = None
+    ) -> None:
+        """Sign the connection in (answering with ``reply``, if any) and bring it up
+        to date in every conversation of the account."""
         self._account, self._token, self.token_hash = account, token, token_hash(token)
-        answer = SignedIn(id=request_id or "", account=account, token=token)
-        if request_id is not None:
-            self.send(answer)
+        if reply is not None:
+            self.send(reply)
         conversations = self._hub.conversations_of(account.user_id)
         self._feeds = {conversation_id: Feed() for conversation_id in conversations}
         self._fanout.add(account.user_id, self)
         for conversation_id in sorted(resume.keys() - set(conversations)):
-            self.send(
-                Removed(conversation_id=conversation_id, reason=self._why_gone(conversation_id))
-            )
+            reason = self._why_gone(conversation_id)
+            self.send(Removed(conversation_id=conversation_id, reason=reason))
         for conversation_id in conversations:
             await self._catch_up(conversation_id, resume.get(conversation_id))
-        return answer
 
     def _why_gone(self, conversation_id: str) -> RemovalReason:
         """Why a conversation the client remembers is no longer the account's: it

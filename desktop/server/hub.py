@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 import msgspec
@@ -192,33 +192,49 @@ class Hub:
     async def command(
         self, user: UserId, request_id: str, conversation_id: str, command: Command
     ) -> Answer:
-        live = self._live.get(conversation_id)
-        if live is None:
-            return await self._repeat(user, request_id) or refusal(
-                request_id, _unknown(conversation_id)
-            )
-        async with live.lock:
-            if (repeat := await self._repeat(user, request_id)) is not None:
-                return repeat
+        async def carry_out(live: Live) -> Answer:
             now = self._clock()
-            try:
-                self._membership(conversation_id, user)
-                missing: list[UserId] = []
-                command = await self._resolved(command, missing)
-                events = decide(live.conversation, user, command, now)
-                if missing:
-                    raise ProtocolError(
-                        ProtocolCode.UNKNOWN_ACCOUNT, f"There is no account {missing[0]!r}."
-                    )
-            except (DomainError, ProtocolError) as error:
-                return await self._refuse(user, request_id, error, conversation_id)
+            missing: list[UserId] = []
+            resolved = await self._resolved(command, missing)
+            events = decide(live.conversation, user, resolved, now)
+            if missing:
+                raise ProtocolError(
+                    ProtocolCode.UNKNOWN_ACCOUNT, f"There is no account {missing[0]!r}."
+                )
             answer = await self._commit(conversation_id, live, events, user, now, request_id)
             assert answer is not None
             return answer
 
+        return await self._once(user, request_id, conversation_id, carry_out)
+
     async def delete_conversation(
         self, user: UserId, request_id: str, conversation_id: str
     ) -> Answer:
+        async def delete(live: Live) -> Answer:
+            if not live.conversation.members[user].is_moderator:
+                raise DomainError(ErrorCode.FORBIDDEN, "Only moderators can delete a conversation.")
+            answer = Ack(id=request_id, conversation_id=conversation_id, seq=live.head)
+            receipt = Receipt(user, request_id, encode(answer))
+            await self._store.delete_conversation(conversation_id, receipt)
+            del self._live[conversation_id]
+            self.calls.drop(conversation_id)
+            gone = encode(Removed(conversation_id=conversation_id, reason=RemovalReason.DELETED))
+            members = tuple(live.conversation.members)
+            await self._send(Envelope(Kind.LEFT, conversation_id, members, gone))
+            log("conversation_deleted", conversation=conversation_id, user=user)
+            return answer
+
+        return await self._once(user, request_id, conversation_id, delete)
+
+    async def _once(
+        self,
+        user: UserId,
+        request_id: str,
+        conversation_id: str,
+        work: Callable[[Live], Awaitable[Answer]],
+    ) -> Answer:
+        """Do ``work`` for a member under the conversation's lock, unless the
+        request was answered before; a refusal is kept as the answer too."""
         live = self._live.get(conversation_id)
         if live is None:
             return await self._repeat(user, request_id) or refusal(
@@ -228,27 +244,10 @@ class Hub:
             if (repeat := await self._repeat(user, request_id)) is not None:
                 return repeat
             try:
-                if (
-                    not self._membership(conversation_id, user)
-                    .conversation.members[user]
-                    .is_moderator
-                ):
-                    raise DomainError(
-                        ErrorCode.FORBIDDEN, "Only moderators can delete a conversation."
-                    )
+                self._membership(conversation_id, user)  # also: not deleted while waiting
+                return await work(live)
             except (DomainError, ProtocolError) as error:
                 return await self._refuse(user, request_id, error, conversation_id)
-            answer = Ack(id=request_id, conversation_id=conversation_id, seq=live.head)
-            await self._store.delete_conversation(
-                conversation_id, Receipt(user, request_id, encode(answer))
-            )
-            del self._live[conversation_id]
-        self.calls.drop(conversation_id)
-        gone = Removed(conversation_id=conversation_id, reason=RemovalReason.DELETED)
-        members = tuple(live.conversation.members)
-        await self._send(Envelope(Kind.LEFT, conversation_id, members, encode(gone)))
-        log("conversation_deleted", conversation=conversation_id, user=user)
-        return answer
 
     async def tick(self) -> None:
         """Write what the clock has decided by now, in every conversation."""

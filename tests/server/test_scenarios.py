@@ -3,6 +3,8 @@ Roomcast's rules and run against a real server with real clients."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from netkit import (
     Recorder,
@@ -42,6 +44,7 @@ from desktop.core.commands import (
     JoinRoom,
     Leave,
     PlaceAttendees,
+    PostMessage,
     RemoveMember,
     RemoveRoom,
     RequestHelp,
@@ -49,7 +52,7 @@ from desktop.core.commands import (
     StartBreakouts,
 )
 from desktop.protocol import ProtocolCode
-from desktop.protocol.messages import RemovalReason
+from desktop.protocol.messages import Ack, Error, RemovalReason
 from desktop.protocol.notices import BackInMainRoom, HelpNeeded
 from desktop.server import EmbeddedServer
 
@@ -286,3 +289,19 @@ async def test_an_unused_apply_keeps_everyone_in_the_main_room(server: EmbeddedS
         await moderator.execute(cid, ApplyBreakouts(placements=(), start=True))
         assert state(moderator, cid).breakouts.phase is Phase.RUNNING
         assert not state(moderator, cid).breakouts.plan.rooms_of
+
+
+async def test_commands_queued_behind_a_deletion_find_no_conversation(
+    server: EmbeddedServer,
+) -> None:
+    async with party(server.url, FOUR) as meeting:
+        cid, hub = meeting.conversation_id, server.services.hub
+        # The deletion takes the conversation's lock first; the post waits behind it.
+        deletion = asyncio.create_task(hub.delete_conversation(UserId("mod"), "d1", cid))
+        post = PostMessage(text="too late")
+        late = asyncio.create_task(hub.command(UserId("alice"), "p1", cid, post))
+        assert isinstance(await deletion, Ack)
+        answer = await late
+        assert isinstance(answer, Error)
+        assert answer.code == ProtocolCode.UNKNOWN_CONVERSATION
+        assert await server.services.store.read(cid, 0) == []
