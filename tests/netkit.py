@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import aiohttp
 import pytest
@@ -44,17 +45,16 @@ class Clock:
         self.offset += seconds
 
 
-def server_settings(data_dir: Path, clock: Clock, **overrides: object) -> Settings:
+def server_settings(data_dir: Path, clock: Clock, **overrides: Any) -> Settings:
     """Settings for a test server: a free port and a cheap password hash (argon2id
     still, with a small cost so that hundreds of sign-ups stay quick)."""
-    options: dict[str, object] = {
-        "data_dir": data_dir,
-        "port": 0,
-        "clock": clock.now,
-        "hasher": PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1),
-    }
-    options.update(overrides)
-    return Settings(**options)  # type: ignore[arg-type]
+    settings = Settings(
+        data_dir=data_dir,
+        port=0,
+        clock=clock.now,
+        hasher=PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1),
+    )
+    return dataclasses.replace(settings, **overrides)
 
 
 @asynccontextmanager

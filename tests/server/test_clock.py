@@ -34,8 +34,15 @@ def phase_is(client: Client, conversation_id: str, phase: Phase) -> bool:
     return state(client, conversation_id).breakouts.phase is phase
 
 
-async def start(client: Client, conversation_id: str, **limits: int) -> None:
-    settings = BreakoutSettings(mode=AssignmentMode.AUTOMATIC, **limits)  # type: ignore[arg-type]
+async def start(
+    client: Client,
+    conversation_id: str,
+    time_limit: int | None = None,
+    closing_countdown: int | None = None,
+) -> None:
+    settings = BreakoutSettings(
+        mode=AssignmentMode.AUTOMATIC, time_limit=time_limit, closing_countdown=closing_countdown
+    )
     await client.execute(conversation_id, SetUpBreakouts(room_names=("A",), settings=settings))
     await client.execute(conversation_id, StartBreakouts())
 
