@@ -110,7 +110,6 @@ class Client:
         self._ids = itertools.count(1)
         self._prefix = secrets.token_hex(4)
         self._runner: asyncio.Task[None] | None = None
-        self._welcomed: asyncio.Future[Welcome] | None = None
 
     # Connecting
 
@@ -141,24 +140,32 @@ class Client:
             await self._socket.close(code=CloseCode.GOING_AWAY)
 
     async def _open(self) -> None:
-        assert self._session is not None
         self._set_state(ConnectionState.CONNECTING)
+        try:
+            await self._say_hello()
+        except ConnectionFailed:
+            self._set_state(ConnectionState.OFFLINE)
+            raise
+        for request, _ in tuple(self._pending.values()):
+            await self._send(request)
+        self._set_state(ConnectionState.ONLINE)
+
+    async def _say_hello(self) -> None:
+        """Open the socket, say hello (resuming every conversation) and read the welcome."""
+        assert self._session is not None
         try:
             self._socket = await self._session.ws_connect(
                 self.url, heartbeat=20.0, max_msg_size=64 * 1024 * 1024
             )
         except (aiohttp.ClientError, OSError) as error:
-            self._set_state(ConnectionState.OFFLINE)
             raise ConnectionFailed(f"Cannot reach {self.url}: {error}.") from error
-        self._welcomed = asyncio.get_running_loop().create_future()
-        await self._send(
-            Hello(
-                protocol=PROTOCOL_VERSION,
-                token=self.token,
-                resume=self.mirror.resume(),
-                client=self._name,
-            )
+        hello = Hello(
+            protocol=PROTOCOL_VERSION,
+            token=self.token,
+            resume=self.mirror.resume(),
+            client=self._name,
         )
+        await self._send(hello)
         message = await self._socket.receive()
         if message.type is not aiohttp.WSMsgType.TEXT:
             raise ConnectionFailed("The server closed the connection.", self._socket.close_code)
@@ -168,9 +175,6 @@ class Client:
             await self._socket.close()
             raise ConnectionFailed(f"{self.url} is not a Roomcast server: {error}") from None
         self._dispatch(welcome)
-        for request, _ in tuple(self._pending.values()):
-            await self._send(request)
-        self._set_state(ConnectionState.ONLINE)
 
     async def _run(self) -> None:
         attempt = 0
