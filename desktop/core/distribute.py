@@ -222,7 +222,7 @@ class _Board:
 
 @dataclass(frozen=True)
 class _Layout:
-    score: tuple[int, int, int, int]
+    score: tuple[int, int, int, int, int]
     phone_slots: list[int]
     voice_slots: list[int]
 
@@ -233,7 +233,8 @@ def _choose_slots(board: _Board, phones: int, voices: int) -> tuple[list[int], l
     Rooms with pinned phones are phone rooms, rooms with pinned voices are voice
     rooms; the empty rooms within the phone limit can be either. Trying every
     number of them as phone rooms and water-filling each class finds the layout
-    with the fewest conflicts, then the smallest largest room, then the most even.
+    with the fewest VOIP and Just Listening attendees in a conflict, then the fewest
+    phone attendees in one, then the smallest largest room, then the most even.
     """
     count, limit = board.count, board.limit
     pinned_voices = [board.voices(index) for index in range(count)]
@@ -283,12 +284,15 @@ def _layout(
     for index in phone_rooms:
         sizes[index] += phone_slots[index]
     voice_slots = _slots(count, voice_rooms, water_fill([sizes[i] for i in voice_rooms], voices))
-    affected = 0
+    affected = stranded = 0
     for index in range(count):
         sizes[index] += voice_slots[index]
-        if board.phones[index] + phone_slots[index]:
-            affected += board.voices(index) + voice_slots[index]
-    score = (affected, max(sizes), sum(size * size for size in sizes), extra)
+        room_phones = board.phones[index] + phone_slots[index]
+        room_voices = board.voices(index) + voice_slots[index]
+        if room_phones and room_voices:
+            affected += room_voices
+            stranded += room_phones
+    score = (affected, stranded, max(sizes), sum(size * size for size in sizes), extra)
     return _Layout(score, phone_slots, voice_slots)
 
 

@@ -136,6 +136,19 @@ def test_pins_that_force_a_conflict_keep_everyone_else_out_of_it() -> None:
     assert set(report.rooms) == {room_ids[0]}
 
 
+def test_a_phone_attendee_stays_out_of_a_conflict_forced_by_pins_even_at_equal_sizes() -> None:
+    """Joining the forced conflict or taking the free phone room gives rooms of the
+    same sizes; only the second lets the phone attendee hear the others."""
+    members = people(VOIP, VOIP, VOIP, PHONE, VOIP, PHONE)
+    room_ids = rooms(3)
+    pins = {members[0].user_id: room_ids[0], members[3].user_id: room_ids[0]}
+    plan = smart_distribute(members, room_ids, pins, 2)
+    assert plan.rooms_of[members[5].user_id] == room_ids[1]
+    report = analyze({m.user_id: m for m in members}, plan.rooms_of, _positions(room_ids), 2)
+    assert set(report.rooms) == {room_ids[0]}
+    assert report.rooms[room_ids[0]].phone_attendees == {members[3].user_id}
+
+
 def test_every_room_gets_a_speaker_while_there_are_speakers_to_spare() -> None:
     # Four listeners and two VOIP in two rooms: each room gets one VOIP.
     members = people(LISTENING, LISTENING, LISTENING, LISTENING, VOIP, VOIP)
