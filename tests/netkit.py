@@ -45,6 +45,19 @@ class Clock:
         self.offset += seconds
 
 
+class ManualClock:
+    """Time that stands still until a test moves it."""
+
+    def __init__(self, start: float) -> None:
+        self.time = start
+
+    def now(self) -> float:
+        return self.time
+
+    def advance(self, seconds: float) -> None:
+        self.time += seconds
+
+
 def server_settings(data_dir: Path, clock: Clock, **overrides: Any) -> Settings:
     """Settings for a test server: a free port and a cheap password hash (argon2id
     still, with a small cost so that hundreds of sign-ups stay quick)."""

@@ -320,10 +320,8 @@ class Connection:
         return RemovalReason.DELETED
 
     async def _catch_up(self, conversation_id: str, after: int | None) -> None:
-        feed = self._feeds.get(conversation_id)
-        if feed is None or self._account is None:
-            return
-        user = self._account.user_id
+        feed = self._feeds[conversation_id]
+        user = self._user
         head = self._hub.head(conversation_id)
         if after is not None and 0 <= head - after <= self._settings.max_replay:
             for entry in await self._hub.read(conversation_id, after, head - after):

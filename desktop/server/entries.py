@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 
-from desktop.core import AudioConnection, Conversation, RoomId, UserId, analyze, evolve
+from desktop.core import AudioConnection, Conversation, PhoneBridge, RoomId, UserId, analyze, evolve
 from desktop.core.events import (
     AttendeesPlaced,
     BreakoutsDeleted,
@@ -146,22 +146,29 @@ def _assignments(
     conversation: Conversation, rooms_of: Mapping[UserId, RoomId]
 ) -> Iterator[Addressed]:
     breakouts = conversation.breakouts
-    bridge = breakouts.settings.bridge
     positions = breakouts.positions()
     for user, room_id in sorted(rooms_of.items()):
         position = positions[room_id]
         on_phone = conversation.members[user].audio is AudioConnection.PHONE
+        dial_in, pin = _dial_in(breakouts.settings.bridge if on_phone else None, position)
         yield (
             Assigned(
                 user_id=user,
                 room_id=room_id,
                 room_name=breakouts.room(room_id).name,
                 position=position,
-                dial_in_number=bridge.dial_in_number if bridge and on_phone else None,
-                pin=bridge.pin_for(position) if bridge and on_phone else None,
+                dial_in_number=dial_in,
+                pin=pin,
             ),
             frozenset({user}),
         )
+
+
+def _dial_in(bridge: PhoneBridge | None, position: int) -> tuple[str | None, str | None]:
+    """The number and PIN that reach breakout ``position`` by phone, if any."""
+    if bridge is None:
+        return None, None
+    return bridge.dial_in_number, bridge.pin_for(position)
 
 
 def _returns(users: Iterable[UserId]) -> Iterator[Addressed]:
@@ -174,19 +181,18 @@ def _phone_prompts(before: Conversation, after: Conversation) -> Iterator[Addres
     phone attendees (or share a different one)."""
     old = _conflicted_rooms(before)
     breakouts = after.breakouts
-    bridge = breakouts.settings.bridge
     for user, (room_id, phones) in sorted(_conflicted_rooms(after).items()):
         if old.get(user, (None, ()))[0] == room_id:
             continue
-        position = breakouts.position(room_id)
+        dial_in, pin = _dial_in(breakouts.settings.bridge, breakouts.position(room_id))
         yield (
             SwitchToPhone(
                 user_id=user,
                 room_id=room_id,
                 room_name=breakouts.room(room_id).name,
                 phone_attendees=phones,
-                dial_in_number=bridge.dial_in_number if bridge else None,
-                pin=bridge.pin_for(position) if bridge else None,
+                dial_in_number=dial_in,
+                pin=pin,
             ),
             frozenset({user}),
         )

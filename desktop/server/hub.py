@@ -129,8 +129,8 @@ class Hub:
                 moderator=live.conversation.members[user].is_moderator,
                 seq=live.head,
             )
-            for cid in self.conversations_of(user)
-            for live in (self._live[cid],)
+            for cid, live in self._live.items()
+            if user in live.conversation.members
         )
 
     def snapshot(self, conversation_id: str, user: UserId, *, resync: bool = False) -> Snapshot:

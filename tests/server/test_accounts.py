@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 from argon2 import PasswordHasher
+from netkit import ManualClock
 
 from desktop.core import DomainError, ErrorCode, UserId
 from desktop.protocol import ProtocolCode, ProtocolError
@@ -20,20 +21,9 @@ PASSWORD = "correct horse"
 ALICE = UserId("alice")
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.time = 10_000.0
-
-    def now(self) -> float:
-        return self.time
-
-    def advance(self, seconds: float) -> None:
-        self.time += seconds
-
-
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
+def clock() -> ManualClock:
+    return ManualClock(10_000.0)
 
 
 @pytest_asyncio.fixture
@@ -44,7 +34,7 @@ async def store(tmp_path: Path) -> AsyncIterator[SqliteStore]:
 
 
 @pytest.fixture
-def accounts(store: SqliteStore, clock: Clock) -> Accounts:
+def accounts(store: SqliteStore, clock: ManualClock) -> Accounts:
     hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
     return Accounts(store, hasher, clock.now)
 
@@ -63,7 +53,7 @@ def throttled_for(throttle: LoginThrottle, username: str) -> float | None:
 # The throttle alone
 
 
-def test_four_failures_are_free_and_the_fifth_locks_for_a_second(clock: Clock) -> None:
+def test_four_failures_are_free_and_the_fifth_locks_for_a_second(clock: ManualClock) -> None:
     throttle = LoginThrottle(clock.now)
     for _ in range(4):
         throttle.failed("alice")
@@ -78,7 +68,7 @@ def test_four_failures_are_free_and_the_fifth_locks_for_a_second(clock: Clock) -
     assert throttled_for(throttle, "alice") is None
 
 
-def test_the_lockout_message_names_the_user_and_the_wait(clock: Clock) -> None:
+def test_the_lockout_message_names_the_user_and_the_wait(clock: ManualClock) -> None:
     throttle = LoginThrottle(clock.now)
     for _ in range(7):
         throttle.failed("alice")
@@ -91,7 +81,7 @@ def test_the_lockout_message_names_the_user_and_the_wait(clock: Clock) -> None:
     assert refused.value.message == "Too many failed log-ins for 'alice'; try again in 4 s."
 
 
-def test_each_further_failure_doubles_the_lockout_up_to_five_minutes(clock: Clock) -> None:
+def test_each_further_failure_doubles_the_lockout_up_to_five_minutes(clock: ManualClock) -> None:
     throttle = LoginThrottle(clock.now)
     for _ in range(4):
         throttle.failed("alice")
@@ -105,7 +95,7 @@ def test_each_further_failure_doubles_the_lockout_up_to_five_minutes(clock: Cloc
     assert MAX_LOCKOUT == 300.0
 
 
-def test_failures_are_counted_per_username(clock: Clock) -> None:
+def test_failures_are_counted_per_username(clock: ManualClock) -> None:
     throttle = LoginThrottle(clock.now)
     for _ in range(5):
         throttle.failed("alice")
@@ -116,7 +106,7 @@ def test_failures_are_counted_per_username(clock: Clock) -> None:
     assert throttled_for(throttle, "carol") is None
 
 
-def test_a_success_forgets_the_failures(clock: Clock) -> None:
+def test_a_success_forgets_the_failures(clock: ManualClock) -> None:
     throttle = LoginThrottle(clock.now)
     for _ in range(6):
         throttle.failed("alice")
@@ -136,7 +126,9 @@ def test_a_success_forgets_the_failures(clock: Clock) -> None:
 
 
 @pytest.mark.asyncio
-async def test_sign_up_then_log_in(accounts: Accounts, store: SqliteStore, clock: Clock) -> None:
+async def test_sign_up_then_log_in(
+    accounts: Accounts, store: SqliteStore, clock: ManualClock
+) -> None:
     signed_up, first_token = await accounts.sign_up("alice", PASSWORD, "  Alice   Liddell ")
     clock.advance(60)
     logged_in, second_token = await accounts.log_in("alice", PASSWORD)
@@ -329,7 +321,7 @@ async def throttle_wait(accounts: Accounts, username: str, password: str) -> flo
 
 @pytest.mark.asyncio
 async def test_five_failures_lock_even_the_right_password_out(
-    accounts: Accounts, clock: Clock
+    accounts: Accounts, clock: ManualClock
 ) -> None:
     await accounts.sign_up("alice", PASSWORD, "Alice")
     await fail(accounts, "alice", 5)
@@ -343,7 +335,9 @@ async def test_five_failures_lock_even_the_right_password_out(
 
 
 @pytest.mark.asyncio
-async def test_lockouts_double_and_stop_at_five_minutes(accounts: Accounts, clock: Clock) -> None:
+async def test_lockouts_double_and_stop_at_five_minutes(
+    accounts: Accounts, clock: ManualClock
+) -> None:
     await accounts.sign_up("alice", PASSWORD, "Alice")
     await fail(accounts, "alice", 4)
 
@@ -359,7 +353,7 @@ async def test_lockouts_double_and_stop_at_five_minutes(accounts: Accounts, cloc
 
 
 @pytest.mark.asyncio
-async def test_a_successful_log_in_resets_the_count(accounts: Accounts, clock: Clock) -> None:
+async def test_a_successful_log_in_resets_the_count(accounts: Accounts, clock: ManualClock) -> None:
     await accounts.sign_up("alice", PASSWORD, "Alice")
     await fail(accounts, "alice", 5)
     clock.advance(1)

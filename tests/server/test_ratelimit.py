@@ -3,29 +3,19 @@
 from __future__ import annotations
 
 import pytest
+from netkit import ManualClock
 
 from desktop.server.ratelimit import TokenBucket
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.time = 500.0
-
-    def now(self) -> float:
-        return self.time
-
-    def advance(self, seconds: float) -> None:
-        self.time += seconds
-
-
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
+def clock() -> ManualClock:
+    return ManualClock(500.0)
 
 
 @pytest.mark.parametrize(("rate", "burst", "wait"), [(2.0, 3, 0.5), (0.5, 1, 2.0), (10.0, 5, 0.1)])
 def test_a_burst_passes_and_the_next_waits_one_interval(
-    clock: Clock, rate: float, burst: int, wait: float
+    clock: ManualClock, rate: float, burst: int, wait: float
 ) -> None:
     bucket = TokenBucket(rate, burst, clock.now)
 
@@ -33,7 +23,7 @@ def test_a_burst_passes_and_the_next_waits_one_interval(
     assert bucket.take() == pytest.approx(wait, abs=1e-12)
 
 
-def test_a_refusal_spends_nothing(clock: Clock) -> None:
+def test_a_refusal_spends_nothing(clock: ManualClock) -> None:
     bucket = TokenBucket(2.0, 1, clock.now)
     assert bucket.take() == 0.0
 
@@ -43,7 +33,7 @@ def test_a_refusal_spends_nothing(clock: Clock) -> None:
     assert bucket.take() == 0.0
 
 
-def test_tokens_refill_at_the_rate(clock: Clock) -> None:
+def test_tokens_refill_at_the_rate(clock: ManualClock) -> None:
     bucket = TokenBucket(2.0, 3, clock.now)
     for _ in range(3):
         bucket.take()
@@ -58,7 +48,7 @@ def test_tokens_refill_at_the_rate(clock: Clock) -> None:
     assert [bucket.take() for _ in range(3)] == [0.0, 0.0, 0.5]
 
 
-def test_refill_stops_at_the_burst(clock: Clock) -> None:
+def test_refill_stops_at_the_burst(clock: ManualClock) -> None:
     bucket = TokenBucket(2.0, 3, clock.now)
     bucket.take()
 
@@ -67,7 +57,7 @@ def test_refill_stops_at_the_burst(clock: Clock) -> None:
     assert [bucket.take() for _ in range(4)] == [0.0, 0.0, 0.0, 0.5]
 
 
-def test_a_new_bucket_is_full_whatever_the_clock_says(clock: Clock) -> None:
+def test_a_new_bucket_is_full_whatever_the_clock_says(clock: ManualClock) -> None:
     clock.advance(10_000.0)
     bucket = TokenBucket(1.0, 2, clock.now)
 
