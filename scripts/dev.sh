@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Set up everything Roomcast needs on a Debian machine and run one job.
 #
-#   scripts/dev.sh run     install, then run the conversation server on 127.0.0.1:8765
+#   scripts/dev.sh run     install, then run the desktop app (default: roomcast --demo)
+#   scripts/dev.sh server  install, then run the conversation server on 127.0.0.1:8765
 #   scripts/dev.sh test    install, then lint, type-check and run the whole test suite
 #
 # Every step is idempotent: system packages are installed only when missing, the
@@ -11,9 +12,19 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 venv="$root/.venv"
 
-# Runtime libraries the Python wheels load but do not ship:
-# libportaudio2 for sounddevice.
-system_packages=(libportaudio2)
+# Runtime libraries the Python wheels load but do not ship: libportaudio2 for
+# sounddevice; for Qt on a real (virtual) X server, Xvfb and the X, GL and font
+# libraries its xcb plugin loads. Native notifications are tested for real on a
+# private session bus (dbus-daemon; dbus-bin has the dbus-send that dunstctl
+# runs) with dunst as the notification server (dunst, dunstctl).
+system_packages=(
+    libportaudio2
+    xvfb xauth libxcb-icccm4 libxcb-keysyms1 libxcb-cursor0 libxkbcommon-x11-0
+    libxcb-image0 libxcb-render-util0 libxcb-randr0 libxcb-shape0 libxcb-xfixes0
+    libxcb-sync1 libxcb-xkb1 libxcb-shm0 libx11-xcb1 libegl1 libgl1 libfontconfig1
+    libdbus-1-3 fonts-dejavu-core
+    dbus-daemon dbus-bin dunst
+)
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
@@ -69,6 +80,16 @@ main() {
         run)
             install_system_packages
             install_python_packages
+            [ $# -eq 0 ] && set -- --demo
+            if [ -z "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
+                log "No display: running Roomcast on a virtual X server (xvfb-run)"
+                exec xvfb-run -a -s "-screen 0 1280x800x24 -nolisten tcp" "$venv/bin/roomcast" "$@"
+            fi
+            exec "$venv/bin/roomcast" "$@"
+            ;;
+        server)
+            install_system_packages
+            install_python_packages
             exec "$venv/bin/roomcast-server" "$@"
             ;;
         test)
@@ -77,7 +98,8 @@ main() {
             run_tests "$@"
             ;;
         *)
-            echo "usage: scripts/dev.sh run [server options] | test [pytest arguments]" >&2
+            echo "usage: scripts/dev.sh run [app options] | server [server options]" \
+                "| test [pytest arguments]" >&2
             exit 2
             ;;
     esac

@@ -1,13 +1,21 @@
-"""Fixtures shared by the server, client and end-to-end tests."""
+"""Fixtures shared by the server, client, UI and end-to-end tests."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+import os
+
+# Qt tests render offscreen unless a test asks for a real X server itself.
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 import pytest_asyncio
+import qasync  # type: ignore[import-untyped]  # ships no type information
 from netkit import Clock, running, server_settings
+from PySide6.QtWidgets import QApplication
 
 from desktop.server import EmbeddedServer
 
@@ -21,3 +29,14 @@ def clock() -> Clock:
 async def server(tmp_path: Path, clock: Clock) -> AsyncIterator[EmbeddedServer]:
     async with running(server_settings(tmp_path / "data", clock)) as started:
         yield started
+
+
+@pytest.fixture
+def qloop(qapp: QApplication) -> Iterator[asyncio.AbstractEventLoop]:
+    """A qasync loop over the test's QApplication, as the app runs one."""
+    loop = qasync.QEventLoop(qapp, already_running=False)
+    asyncio.set_event_loop(loop)
+    yield loop
+    loop.run_until_complete(loop.shutdown_asyncgens())
+    loop.close()
+    asyncio.set_event_loop(None)

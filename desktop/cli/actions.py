@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable, Mapping
 
 import msgspec
 
-from desktop.client import Client
+from desktop.client import Client, apply_plan
 
 from . import build, waiting
 from .parser import SIGN_UP
@@ -55,10 +55,15 @@ async def history(client: Client, args: argparse.Namespace) -> object:
 
 
 async def apply(client: Client, args: argparse.Namespace) -> object:
-    """Save the plan as the mirror has it (from ``distribute`` or ``place``)."""
+    """Save the plan as it stands (from ``distribute`` or ``place``).
+
+    The plan is on the server already: an empty partial apply saves it as the
+    server holds it, where the whole plan of thousands of attendees would not
+    fit in one frame.
+    """
     mirrored = await waiting.conversation(client, args.conversation, args.timeout)
-    command = build.apply(mirrored.conversation.breakouts.plan, start=args.start)
-    return {"seq": await client.execute(args.conversation, command)}
+    plan = mirrored.conversation.breakouts.plan
+    return {"seq": await apply_plan(client, args.conversation, plan, plan, start=args.start)}
 
 
 async def execute(client: Client, args: argparse.Namespace) -> object:

@@ -3,6 +3,7 @@
 No Qt here: the desktop app adapts the mirror's change callbacks to its models.
 """
 
+from .apply import apply_plan
 from .backoff import Backoff
 from .client import Client, ConnectionState
 from .errors import ClientError, ConnectionFailed, ServerError
@@ -19,4 +20,5 @@ __all__ = [
     "ConversationMirror",
     "Mirror",
     "ServerError",
+    "apply_plan",
 ]

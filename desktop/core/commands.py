@@ -108,13 +108,17 @@ class Distribute(BaseCommand, frozen=True, tag="distribute"):
 
 
 class ApplyBreakouts(BaseCommand, frozen=True, tag="apply_breakouts"):
-    """Save a whole plan (the panel's result); with ``start`` also start the session.
+    """Save a plan (the panel's result); with ``start`` also start the session.
 
-    Attendees missing from ``placements`` are un-assigned.
+    A whole plan (``partial`` false) replaces the saved one: attendees missing from
+    ``placements`` are un-assigned. A partial plan changes only the attendees it
+    names (``room_id`` None un-assigns) and keeps everyone else as saved, so a
+    plan too large for one frame can be saved in several steps.
     """
 
     placements: tuple[Placement, ...]
     start: bool = False
+    partial: bool = False
 
 
 class DeleteBreakouts(BaseCommand, frozen=True, tag="delete_breakouts"):

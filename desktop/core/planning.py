@@ -163,13 +163,19 @@ def distribute(conversation: Conversation, actor: Member, command: Distribute) -
 def apply(
     conversation: Conversation, actor: Member, command: ApplyBreakouts, now: float
 ) -> list[Event]:
-    """Save a whole plan; attendees it leaves out go back to the main room."""
+    """Save a plan with the reasons it gives; only real changes are reported.
+
+    A whole plan sends the attendees it leaves out back to the main room; a
+    partial one changes only the attendees it names.
+    """
     require_moderator(actor, "apply breakout rooms")
     breakouts = conversation.breakouts
     require_phase(breakouts, IDLE, "apply a new plan")
-    plan = Plan().with_placements(
-        tuple(p for p in _checked(conversation, command.placements) if p.room_id is not None)
-    )
+    placements = tuple(_checked(conversation, command.placements))
+    if command.partial:
+        plan = breakouts.plan.with_placements(placements)
+    else:
+        plan = Plan().with_placements(tuple(p for p in placements if p.room_id is not None))
     events = [*_placed(breakouts.plan, plan), BreakoutsApplied()]
     if command.start:
         events.append(session_started(breakouts, now))

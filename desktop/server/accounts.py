@@ -113,6 +113,19 @@ class Accounts:
         self._throttle.succeeded(username)
         return public(stored), await self._issue(stored.user_id)
 
+    async def local_sign_in(self, username: str, display_name: str) -> tuple[Account, str]:
+        """Sign in the desktop user of the process that embeds this server.
+
+        Trusted because it runs in-process: the account is created on first use
+        (with a random password nobody knows) and needs no password afterwards.
+        The first account of a store is its admin, so on a fresh embedded server
+        the local user is the one who creates and moderates conversations.
+        """
+        stored = await self._store.account(UserId(username))
+        if stored is None:
+            return await self.sign_up(username, secrets.token_urlsafe(24), display_name)
+        return public(stored), await self._issue(stored.user_id)
+
     async def authenticate(self, token: str) -> Account | None:
         user = await self._store.token_owner(token_hash(token))
         stored = None if user is None else await self._store.account(user)

@@ -40,3 +40,18 @@ def test_fanout_benchmark_prints_its_figures() -> None:
         "fanout_vs_bare_ratio",
     ):
         assert figures[name] > 0, name
+
+
+def test_ui_panel_benchmark_prints_its_figures() -> None:
+    figures = run_benchmark("ui_panel.py", "--attendees", "200", "--rooms", "10", "--repeat", "2")
+    assert figures["attendees"] == 200
+    for name in (
+        "baseline_tree_ms",
+        "panel_open_ms",
+        "distribute_repaint_ms",
+        "drop_ms",
+        "open_vs_baseline_ratio",
+        "distribute_vs_baseline_ratio",
+        "drop_vs_baseline_ratio",
+    ):
+        assert figures[name] > 0, name
