@@ -50,9 +50,6 @@ def parse(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--data-dir", type=Path, help="where the embedded server keeps its data")
     parser.add_argument("--port", type=int, default=0, help="the embedded server's port")
     parser.add_argument("--theme", choices=("light", "dark", "system"), default="system")
-    parser.add_argument(
-        "--quit-after", type=float, help=argparse.SUPPRESS
-    )  # seconds; lets tests and screenshots end a run
     return parser.parse_args(argv)
 
 
@@ -188,8 +185,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     roomcast = Roomcast(args)
-    if args.quit_after is not None:
-        loop.call_later(args.quit_after, roomcast.closed.set)
     with loop:
         loop.run_until_complete(roomcast.run())
     return 0

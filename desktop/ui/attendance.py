@@ -39,6 +39,11 @@ class Attendance(QObject):
 
     def on_session_record_arrived(self, cid: str, record: Record) -> None:
         body = record.body
+        if isinstance(body, ClosingSoon):  # for everyone, so it names nobody
+            self.view.banner.show_message(
+                self.tr("Breakout rooms close in {0} seconds.").format(body.seconds),
+                kind="warning",
+            )
         if getattr(body, "user_id", None) != self.session.me:
             return
         match body:
@@ -48,11 +53,6 @@ class Attendance(QObject):
                 self._back_in_main_room(cid)
             case SwitchToPhone():
                 self._ask_to_switch(cid, body)
-        if isinstance(body, ClosingSoon):
-            self.view.banner.show_message(
-                self.tr("Breakout rooms close in {0} seconds.").format(body.seconds),
-                kind="warning",
-            )
 
     def offer(self, cid: str, assigned: Assigned) -> None:
         """Tell the participant where to go; join at once if they chose so."""

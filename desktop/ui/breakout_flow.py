@@ -7,7 +7,7 @@ the session and decides which breakouts page the assistant panel shows.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QObject
 
 from desktop.core import Breakouts, Conversation, Placement, RoomId, UserId
 from desktop.core.commands import (
@@ -38,6 +38,8 @@ class BreakoutFlow(QObject):
         self.panel = self.view.panel
         self.overview = self.view.overview
         self._shown: Breakouts | None = None
+        self.help_offered: tuple[str, RoomId] | None = None
+        """The room of the help request the banner offers to join."""
         self.settings_dialog: ConversationSettingsDialog | None = None
         self._connect()
 
@@ -55,6 +57,8 @@ class BreakoutFlow(QObject):
         overview.clear_help_requested.connect(lambda user: self._send(ClearHelp(user_id=user)))
         overview.join_requested.connect(self.visit)
         self.session.conversation_changed.connect(self.on_session_conversation_changed)
+        self.view.banner.action_triggered.connect(self.on_banner_action_triggered)
+        self.view.banner.dismissed.connect(lambda: setattr(self, "help_offered", None))
         self.session.record_arrived.connect(self.on_session_record_arrived)
         self.workspace.room_shown.connect(lambda cid, room: self.refresh())
 
@@ -151,16 +155,19 @@ class BreakoutFlow(QObject):
     def on_session_record_arrived(self, cid: str, record: Record) -> None:
         body = record.body
         if isinstance(body, HelpNeeded) and self._is_for_me(cid):
-            name = self.workspace._name_of(body.user_id)
+            name = self.workspace.name_of(body.user_id)
             title = self.tr("{0} asks for help").format(name)
             text = self.tr("In {0}. Click to join the room.").format(body.room_name)
             self.session.run(
                 self.notifier.notify(title, text, lambda: self._answer(cid, body.room_id))
             )
             self.view.banner.show_message(f"{title} — {body.room_name}", action=self.tr("Join"))
-            self.view.banner.action_triggered.connect(
-                lambda: self._answer(cid, body.room_id), Qt.ConnectionType.SingleShotConnection
-            )
+            self.help_offered = (cid, body.room_id)
+
+    def on_banner_action_triggered(self) -> None:
+        if self.help_offered is not None:
+            self._answer(*self.help_offered)
+        self.help_offered = None
 
     def _is_for_me(self, cid: str) -> bool:
         mirror = self.session.conversation(cid)

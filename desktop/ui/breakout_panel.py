@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 from desktop.core import Conversation, DistributeOptions, Plan, Problem, UserId
 from desktop.core.commands import Command
 
+from .audio import AUDIO_ICONS, audio_label
 from .models.breakout_plan_model import BreakoutPlanModel
 from .plan_draft import Bucket, PlanDraft
 from .resources import icon
@@ -174,11 +175,8 @@ class BreakoutPanel(QWidget):
         key.setAccessibleName(self.tr("Icon key"))
         layout = QHBoxLayout(key)
         layout.setContentsMargins(0, 0, 0, 0)
-        for name, label in (
-            ("phone", self.tr("Phone")),
-            ("voip", self.tr("VOIP")),
-            ("listening", self.tr("Just Listening")),
-        ):
+        for audio, name in AUDIO_ICONS.items():
+            label = audio_label(audio)
             picture = QLabel()
             picture.setPixmap(icon(name).pixmap(16, 16))
             picture.setAccessibleName(label)

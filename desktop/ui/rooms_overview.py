@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.core import Conversation, RoomId, UserId
+from desktop.ui.audio import AUDIO_ICONS, audio_label
 from desktop.ui.models.rooms_overview_model import OverviewRole, RoomsOverviewModel, RowKind
 from desktop.ui.resources import icon
 from desktop.ui.rooms_overview_delegate import RoomsOverviewDelegate
@@ -160,13 +161,10 @@ class RoomsOverview(QWidget):
         row.setContentsMargins(2, 0, 2, 0)
         row.setSpacing(6)
         self._legend_icons: list[tuple[QLabel, str]] = []
-        for audio, text in (
-            ("voip", self.tr("VOIP")),
-            ("listening", self.tr("Just Listening")),
-            ("phone", self.tr("Phone")),
-        ):
+        for audio, name in AUDIO_ICONS.items():
+            text = audio_label(audio)
             picture = QLabel()
-            self._legend_icons.append((picture, audio))
+            self._legend_icons.append((picture, name))
             row.addWidget(picture)
             row.addWidget(self._muted(QLabel(text)))
             row.addSpacing(10)

@@ -7,16 +7,16 @@ moderators and :mod:`attendance` for participants.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from desktop.core import Conversation, Phase, RoomId, UserId
 from desktop.protocol import Record
-from desktop.protocol.chat import chat_of, chats_of
+from desktop.protocol.chat import chat_of
 
 from .main_window import MainWindow
-from .models.chat_model import ChatModel
+from .models.chat_model import ChatModel, shows_in, visible_chat
 from .session import Session
 
 Clock = Callable[[], float]
@@ -37,7 +37,7 @@ class Workspace(QObject):
         self.current: str | None = None
         self.room: RoomId | None = None
         self.visiting = False
-        self.chat = ChatModel(self._name_of, session.me, self)
+        self.chat = ChatModel(self.name_of, session.me, self)
         self.view.chat.set_model(self.chat)
         self._ticker = QTimer(self, interval=1000)
         self._ticker.timeout.connect(self._show_countdown)
@@ -64,7 +64,7 @@ class Workspace(QObject):
         mirror = self.session.conversation(cid or self.current or "")
         return None if mirror is None else mirror.conversation
 
-    def _name_of(self, user: UserId) -> str:
+    def name_of(self, user: UserId) -> str:
         conversation = self.conversation()
         member = None if conversation is None else conversation.members.get(user)
         return user if member is None else member.display_name
@@ -86,19 +86,11 @@ class Workspace(QObject):
     def show_room(self, room: RoomId | None, *, visiting: bool = False) -> None:
         """Show the chat of ``room`` (``None``: the main room)."""
         self.room, self.visiting = room, visiting and room is not None
-        self.chat.reset(self._records(room))
+        mirror = self.session.conversation(self.current or "")
+        self.chat.reset(visible_chat(mirror.chats, room) if mirror is not None else [])
         self._show_place()
         if self.current is not None:
             self.room_shown.emit(self.current, room)
-
-    def _records(self, room: RoomId | None) -> list[Record]:
-        mirror = self.session.conversation(self.current or "")
-        if mirror is None:
-            return []
-        chats: Iterable[Record] = (
-            record for chat in chats_of(room) for record in mirror.chats.get(chat, ())
-        )
-        return sorted(chats, key=lambda record: record.seq)
 
     def _show_place(self) -> None:
         conversation = self.conversation()
@@ -151,10 +143,9 @@ class Workspace(QObject):
             self.window.show_conversation_page(False)
 
     def on_session_record_arrived(self, cid: str, record: Record) -> None:
-        chat = chat_of(record.body)
-        if chat is None:
+        if chat_of(record.body) is None:
             return
-        if cid == self.current and chat in chats_of(self.room):
+        if cid == self.current and shows_in(record, self.room):
             self.chat.append(record)
         self.window.conversations.model.record_arrived(cid, record.actor != self.session.me)
 

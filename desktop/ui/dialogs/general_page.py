@@ -19,15 +19,10 @@ from PySide6.QtWidgets import (
 from desktop.core import AudioConnection, Conversation, DomainError, UserId
 from desktop.core.commands import RenameConversation, SetAudio
 from desktop.core.validation import MAX_NAME_LENGTH, clean_name
+from desktop.ui.audio import AUDIO_ICONS
 from desktop.ui.resources import icon
 
 from .parts import HintLabel, InlineMessage, heading
-
-AUDIO_ICONS = {
-    AudioConnection.VOIP: "voip",
-    AudioConnection.JUST_LISTENING: "listening",
-    AudioConnection.PHONE: "phone",
-}
 
 
 class GeneralPage(QWidget):

@@ -24,7 +24,8 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QBrush, QFont, QIcon
 
-from desktop.core import AudioConnection, Problem, RoomId, UserId, describe_reason
+from desktop.core import Problem, RoomId, UserId, describe_reason
+from desktop.ui.audio import AUDIO_ICONS, audio_label
 from desktop.ui.plan_draft import Bucket, PlanDraft
 
 from .attendee_mime import MIME_TYPE, attendees_in, attendees_mime
@@ -151,13 +152,13 @@ class BreakoutPlanModel(QAbstractItemModel):
             case Qt.ItemDataRole.DisplayRole:
                 return member.display_name
             case Qt.ItemDataRole.DecorationRole:
-                return self._icon(_AUDIO_ICONS[member.audio])
+                return self._icon(AUDIO_ICONS[member.audio])
             case Qt.ItemDataRole.BackgroundRole:
                 return self._conflict if draft.is_affected(user) else None
             case Qt.ItemDataRole.ToolTipRole:
                 return self._attendee_tooltip(user)
             case Qt.ItemDataRole.AccessibleTextRole:
-                return f"{member.display_name}, {_audio_label(member.audio)}"
+                return f"{member.display_name}, {audio_label(member.audio)}"
             case PlanRole.USER_ID:
                 return user
             case PlanRole.AUDIO:
@@ -171,7 +172,7 @@ class BreakoutPlanModel(QAbstractItemModel):
     def _attendee_tooltip(self, user: UserId) -> str:
         draft = self.draft
         member = draft.members[user]
-        lines = [f"{member.display_name} — {_audio_label(member.audio)}"]
+        lines = [f"{member.display_name} — {audio_label(member.audio)}"]
         reason = draft.reasons.get(user)
         if reason is not None:
             lines.append(_tr("Placed: {0}").format(describe_reason(reason, draft.limit)))
@@ -347,20 +348,6 @@ _ROLES = frozenset(
     )
 )
 """Every role the model answers; views ask for many more on each paint."""
-
-_AUDIO_ICONS = {
-    AudioConnection.PHONE: "phone",
-    AudioConnection.VOIP: "voip",
-    AudioConnection.JUST_LISTENING: "listening",
-}
-
-
-def _audio_label(audio: AudioConnection) -> str:
-    return {
-        AudioConnection.PHONE: _tr("Phone"),
-        AudioConnection.VOIP: _tr("VOIP"),
-        AudioConnection.JUST_LISTENING: _tr("Just Listening"),
-    }[audio]
 
 
 def _names(draft: PlanDraft, users: Sequence[UserId]) -> str:

@@ -24,15 +24,10 @@ from PySide6.QtCore import (
 )
 
 from desktop.core import AudioConnection, Conversation, Member, Role, UserId
+from desktop.ui.audio import AUDIO_ICONS, audio_label
 from desktop.ui.resources import icon
 
 AnyIndex = QModelIndex | QPersistentModelIndex
-
-AUDIO_ICONS = {
-    AudioConnection.PHONE: "phone",
-    AudioConnection.VOIP: "voip",
-    AudioConnection.JUST_LISTENING: "listening",
-}
 
 
 class ParticipantRole(IntEnum):
@@ -147,7 +142,7 @@ class ParticipantsModel(QAbstractListModel):
 
     def _describe(self, row: Participant) -> str:
         """ "Ada — Moderator · Phone", plus help and room while a session runs."""
-        parts = [self.role_text(row.role), self.audio_text(row.audio)]
+        parts = [self.role_text(row.role), audio_label(row.audio)]
         if row.room is not None:
             parts.append(self.tr("in {room}").format(room=row.room))
         if row.needs_help:
@@ -156,15 +151,6 @@ class ParticipantsModel(QAbstractListModel):
 
     def role_text(self, role: Role) -> str:
         return self.tr("Moderator") if role is Role.MODERATOR else self.tr("Participant")
-
-    def audio_text(self, audio: AudioConnection) -> str:
-        match audio:
-            case AudioConnection.PHONE:
-                return self.tr("Phone")
-            case AudioConnection.VOIP:
-                return self.tr("VOIP")
-            case AudioConnection.JUST_LISTENING:
-                return self.tr("Just Listening")
 
     def _remove_unwanted(self, wanted: list[Participant]) -> None:
         """Remove rows of members who left or whose place in the order changed."""

@@ -33,17 +33,12 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QGuiApplication
 
 from desktop.core import AudioConnection, Conversation, Room, RoomId, UserId, analyze
+from desktop.ui.audio import AUDIO_ICONS, audio_label
 from desktop.ui.models.attendee_mime import MIME_TYPE, attendees_in, attendees_mime
 from desktop.ui.resources import icon
 from desktop.ui.theme import conflict_background
 
 AnyIndex = QModelIndex | QPersistentModelIndex
-
-AUDIO_ICONS = {
-    AudioConnection.PHONE: "phone",
-    AudioConnection.VOIP: "voip",
-    AudioConnection.JUST_LISTENING: "listening",
-}
 
 _TOP = 0
 """The internal id of top-level rows; an attendee's is its room's token."""
@@ -458,7 +453,7 @@ class RoomsOverviewModel(QAbstractItemModel):
         return " · ".join(parts)
 
     def _describe_attendee(self, attendee: Attendee, group: _Group) -> str:
-        lines = [f"{attendee.name} — {self.audio_text(attendee.audio)}"]
+        lines = [f"{attendee.name} — {audio_label(attendee.audio)}"]
         if attendee.needs_help:
             lines.append(self.tr("Asked for help"))
         conflict = self._conflict_text(attendee, group)
@@ -486,15 +481,6 @@ class RoomsOverviewModel(QAbstractItemModel):
                 ).format(name=attendee.name, limit=self._phone_room_limit)
             case Conflict.NONE:
                 return ""
-
-    def audio_text(self, audio: AudioConnection) -> str:
-        match audio:
-            case AudioConnection.PHONE:
-                return self.tr("Phone")
-            case AudioConnection.VOIP:
-                return self.tr("VOIP")
-            case AudioConnection.JUST_LISTENING:
-                return self.tr("Just Listening")
 
     def _names(self, names: Sequence[str], most: int = 3) -> str:
         """Names as a phrase: "Ada, Bo and Cy", or "Ada, Bo, Cy and 4 more"."""
