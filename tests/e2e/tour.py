@@ -16,12 +16,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 import qasync  # type: ignore[import-untyped]  # ships no type information
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtCore import QPoint
+from PySide6.QtWidgets import QApplication, QPushButton, QWidget
 
 from desktop.app import DEMO_ATTENDEES, Front, Roomcast, open_window, parse
 from desktop.client import Client
 from desktop.core import AudioConnection, BreakoutSettings, Conversation, PhoneBridge, UserId
 from desktop.core.commands import AddMember, SetUpBreakouts
+from desktop.ui.breakout_panel import BreakoutPanel
 from desktop.ui.theme import apply_theme
 
 WAIT = 60.0
@@ -64,6 +66,7 @@ async def tour(out: Path) -> None:
     view.open_breakouts_tab()
     view.panel.distribute_button.click()
     _make_conflict(front)
+    await until(lambda: _fixes_laid_out(view.panel), "readiness fixes shown")
     shot(front.window, out / "smart_distribute_conflict.png")
 
     view.panel.start_button.click()
@@ -127,6 +130,22 @@ def _make_conflict(front: Front) -> None:
     )
     model.move([phone], voip_room)
     panel.tree.scrollTo(model.bucket_index(voip_room))
+
+
+def _fixes_laid_out(panel: BreakoutPanel) -> bool:
+    """The readiness check has run and its fix buttons have their place on screen."""
+    frame = panel.readiness
+    buttons = frame.findChildren(QPushButton)
+    return (
+        bool(panel.readiness_problems)
+        and all(
+            button.isVisible()
+            and button.height() > 0
+            and button.mapTo(frame, QPoint(0, button.height())).y() <= frame.height()
+            for button in buttons
+        )
+        and bool(buttons)
+    )
 
 
 def main() -> int:
