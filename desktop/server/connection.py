@@ -353,13 +353,21 @@ class Connection:
         self._ready.set()
 
     async def _write(self) -> None:
-        while True:
-            await self._ready.wait()
-            self._ready.clear()
-            while self._outbox:
-                frame = self._outbox.popleft()
-                self._outbox_bytes -= len(frame)
-                await self._socket.send_frame(frame, WSMsgType.TEXT)
+        try:
+            while True:
+                await self._ready.wait()
+                self._ready.clear()
+                while self._outbox:
+                    frame = self._outbox.popleft()
+                    self._outbox_bytes -= len(frame)
+                    await self._socket.send_frame(frame, WSMsgType.TEXT)
+                self._drained.set()
+        except ConnectionError:
+            # The peer went away while frames were queued for it: nobody is left to
+            # read them. The reader sees the socket close and ends the connection.
+            log("client_gone", connection=self.id, dropped=len(self._outbox))
+            self._outbox.clear()
+            self._outbox_bytes = 0
             self._drained.set()
 
     def _close(self, code: CloseCode, reason: str) -> None:

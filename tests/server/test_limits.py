@@ -224,3 +224,41 @@ async def test_a_client_that_stops_reading_is_dropped(
                 await raw.close()
     finally:
         logger.removeHandler(watch)
+
+
+async def test_a_client_that_vanishes_while_answers_are_queued_costs_no_error(
+    tmp_path: Path, clock: Clock, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings = server_settings(tmp_path, clock, messages_per_second=1000.0, burst=1000)
+    watch = Watch("client_gone")
+    logger = logging.getLogger("roomcast.server")
+    caplog.set_level(logging.INFO)
+    logger.addHandler(watch)
+    try:
+        async with (
+            running(settings) as server,
+            party(server.url, {"ann": AudioConnection.VOIP}) as meeting,
+        ):
+            cid = meeting.conversation_id
+            for n in range(100):
+                await meeting.moderator.execute(cid, PostMessage(text=f"{n} " + "x" * 3990))
+            raw = await Raw.open(server.url)
+            try:
+                await raw.hello(meeting["ann"].token)
+                for n in range(10):  # megabytes of answers the client will never read
+                    await raw.send(FetchHistory(id=f"h{n}", conversation_id=cid, limit=100))
+                await meeting.moderator.execute(cid, PostMessage(text="queued behind them"))
+                # Cut the client off below the websocket, as a crash or a pulled cable would.
+                connection = raw.socket._response.connection
+                assert connection is not None
+                assert connection.transport is not None
+                connection.transport.abort()
+                async with asyncio.timeout(WAIT):
+                    await watch.seen.wait()
+                await meeting.moderator.execute(cid, PostMessage(text="others are served"))
+            finally:
+                await raw.close()
+    finally:
+        logger.removeHandler(watch)
+    errors = [record for record in caplog.records if record.levelno >= logging.ERROR]
+    assert not errors, [record.getMessage() for record in errors]
