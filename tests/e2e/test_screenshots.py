@@ -24,6 +24,7 @@ SHOTS = (
     "smart_distribute_conflict.png",
     "rooms_overview.png",
     "participant_join_banner.png",
+    "rooms_overview_dark.png",
 )
 
 

@@ -24,7 +24,7 @@ from desktop.client import Client
 from desktop.core import AudioConnection, BreakoutSettings, Conversation, PhoneBridge, UserId
 from desktop.core.commands import AddMember, SetUpBreakouts
 from desktop.ui.breakout_panel import BreakoutPanel
-from desktop.ui.theme import apply_theme
+from desktop.ui.theme import apply_theme, is_dark
 
 WAIT = 60.0
 ROOMS = ("Team Alpha", "Team Beta", "Team Gamma", "Team Delta", "Team Epsilon", "Team Zeta")
@@ -76,6 +76,11 @@ async def tour(out: Path) -> None:
 
     await until(sam.window.conversation.banner.isVisible, "participant banner shown")
     shot(sam.window, out / "participant_join_banner.png")
+
+    front.window.dark_action.trigger()  # the theme switches while the app runs
+    await until(lambda: is_dark(front.window.palette()), "dark theme")
+    view.open_breakouts_tab()
+    shot(front.window, out / "rooms_overview_dark.png")
 
     await sam.session.close()
     app.closed.set()
