@@ -18,14 +18,12 @@ from desktop.core import (
     PhoneBridge,
     Placement,
     PlacementReason,
-    Plan,
     Role,
     UserId,
 )
 from desktop.core.breakouts import DEFAULT_PHONE_ROOM_LIMIT
 from desktop.core.commands import (
     AddMember,
-    ApplyBreakouts,
     Broadcast,
     Command,
     DeleteBreakouts,
@@ -90,16 +88,6 @@ def distribute(args: argparse.Namespace) -> Distribute:
 def place(args: argparse.Namespace) -> PlaceAttendees:
     placement = Placement(UserId(args.username), args.room, pinned=args.pinned)
     return PlaceAttendees(placements=(placement,))
-
-
-def apply(plan: Plan, *, start: bool) -> ApplyBreakouts:
-    """Save ``plan`` as it stands: every attendee in it, with their pin and reason,
-    so the saved plan is exactly the one distributed or placed before."""
-    placements = tuple(
-        Placement(user, room_id, user in plan.pinned, plan.reasons.get(user, MANUAL))
-        for user, room_id in plan.rooms_of.items()
-    )
-    return ApplyBreakouts(placements=placements, start=start)
 
 
 def post(args: argparse.Namespace) -> PostMessage:

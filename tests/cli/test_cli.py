@@ -17,9 +17,8 @@ from aiohttp import web
 
 from desktop.cli import run
 from desktop.cli.actions import ACTIONS
-from desktop.cli.build import BUILDERS, apply
+from desktop.cli.build import BUILDERS
 from desktop.cli.parser import build_parser
-from desktop.core import Placement, PlacementReason, Plan, RoomId, UserId
 from desktop.server import EmbeddedServer
 
 pytestmark = pytest.mark.asyncio
@@ -342,18 +341,6 @@ async def test_every_subcommand_has_an_action() -> None:
     assert commands.choices is not None
     assert set(commands.choices) == set(ACTIONS)
     assert set(BUILDERS) < set(ACTIONS)
-
-
-async def test_apply_saves_the_plan_with_its_pins_and_reasons() -> None:
-    plan = Plan().with_placements(
-        (
-            Placement(UserId("ann"), RoomId(1), reason=PlacementReason.PHONE_ROOMS),
-            Placement(UserId("ben"), RoomId(2), pinned=True),
-        )
-    )
-    command = apply(plan, start=True)
-    assert command.start
-    assert Plan().with_placements(command.placements) == plan
 
 
 def free_port() -> int:
