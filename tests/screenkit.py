@@ -13,6 +13,7 @@ a missing one fails the test with the package to install, never skips it.
 
 from __future__ import annotations
 
+import json
 import os
 import select
 import shutil
@@ -195,6 +196,11 @@ class NotificationServer:
             raise AssertionError(
                 f"no button {label!r} on screen; dunst's menu was:\n{self.last_menu()}"
             )
+
+    def closed_summaries(self) -> list[str]:
+        """The summaries of popups taken off screen, newest first (dunst's history)."""
+        history = json.loads(self._dunstctl("history"))
+        return [entry["summary"]["data"] for entry in history["data"][0]]
 
     def last_menu(self) -> str:
         """The lines of dunst's context menu the last ``press_button`` saw."""

@@ -75,6 +75,8 @@ class Attendance(QObject):
         self.workspace.open(cid)
         self.workspace.show_room(room)
         self.view.banner.hide()
+        # Joined from the banner, the popup would stay and offer the room again.
+        self.session.run(self.notifier.withdraw_assignment(), "withdraw")
         audio = self._audio(cid)
         if audio is not AudioConnection.PHONE:  # phone attendees talk through the bridge
             muted = audio is AudioConnection.JUST_LISTENING
@@ -86,6 +88,7 @@ class Attendance(QObject):
 
     def _back_in_main_room(self, cid: str) -> None:
         self.offered = None
+        self.session.run(self.notifier.withdraw_assignment(), "withdraw")  # its Join is void
         if cid == self.workspace.current:
             self.workspace.show_room(None)
         self.view.show_help_requested(False)

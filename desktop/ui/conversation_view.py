@@ -160,9 +160,9 @@ class ConversationView(QWidget):
     def show_help_requested(self, requested: bool) -> None:
         self.help_button.blockSignals(True)
         self.help_button.setChecked(requested)
-        self.help_button.setText(
-            self.tr("Cancel help request") if requested else self.tr("Ask for help")
-        )
+        text = self.tr("Cancel help request") if requested else self.tr("Ask for help")
+        self.help_button.setText(text)
+        self.help_button.setAccessibleName(text)  # screen readers say what the button shows
         self.help_button.blockSignals(False)
 
     def show_countdown(self, text: str) -> None:

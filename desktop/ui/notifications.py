@@ -59,6 +59,8 @@ class Notifier:
         self._icon = Icon(path=icon) if icon is not None and icon.is_file() else None
         self._notifier: DesktopNotifier | None = None
         self._assignment: str | None = None
+        self._assigning = asyncio.Lock()
+        """Held while the assignment notification is sent or withdrawn."""
 
     async def assigned(self, room_name: str, on_join: Callable[[], None]) -> bool:
         """Tell the user they were assigned to ``room_name``, with a "Join" button.
@@ -68,20 +70,28 @@ class Notifier:
         the notification is shown with a way to join; on False the app must offer
         joining itself.
         """
-        await self.withdraw_assignment()
-        capabilities = await self._capabilities()
-        if not capabilities & _JOINABLE:
-            return False
-        self._assignment = await self._send(
-            _tr("You have been assigned to {room}").format(room=room_name),
-            _tr("Join the room when you are ready."),
-            on_click=on_join,
-            buttons=(Button(_tr("Join"), on_pressed=on_join),),
-        )
-        return self._assignment is not None
+        async with self._assigning:
+            await self._withdraw()
+            capabilities = await self._capabilities()
+            if not capabilities & _JOINABLE:
+                return False
+            self._assignment = await self._send(
+                _tr("You have been assigned to {room}").format(room=room_name),
+                _tr("Join the room when you are ready."),
+                on_click=on_join,
+                buttons=(Button(_tr("Join"), on_pressed=on_join),),
+            )
+            return self._assignment is not None
 
     async def withdraw_assignment(self) -> None:
-        """Take the assignment notification off screen, e.g. once the user joined."""
+        """Take the assignment notification off screen, e.g. once the user joined.
+
+        An assignment still being sent is waited for, so it is taken away too.
+        """
+        async with self._assigning:
+            await self._withdraw()
+
+    async def _withdraw(self) -> None:
         identifier, self._assignment = self._assignment, None
         if identifier is not None:
             await self._clear(identifier)

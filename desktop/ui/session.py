@@ -89,10 +89,13 @@ class Session(QObject):
         saved = request.saved if mirror is None else mirror.conversation.breakouts.plan
         await apply_plan(self.client, cid, saved, request.wanted, start=request.start)
 
-    def load_older(self, conversation_id: str, room_id: RoomId | None, before: int) -> None:
+    def load_older(self, conversation_id: str, room_id: RoomId | None, before: int | None) -> None:
+        """Fetch a page of a chat's history before ``before`` (``None``: the newest page)."""
         self.run(self._load_older(conversation_id, room_id, before), "history")
 
-    async def _load_older(self, conversation_id: str, room_id: RoomId | None, before: int) -> None:
+    async def _load_older(
+        self, conversation_id: str, room_id: RoomId | None, before: int | None
+    ) -> None:
         history = await self.client.history(conversation_id, room_id, before=before)
         self.history_loaded.emit(conversation_id, room_id, history.records)
 

@@ -88,6 +88,10 @@ class Workspace(QObject):
         self.room, self.visiting = room, visiting and room is not None
         mirror = self.session.conversation(self.current or "")
         self.chat.reset(visible_chat(mirror.chats, room) if mirror is not None else [])
+        if room is not None and self.current is not None:
+            # The mirror holds a room's lines only from when we could read them;
+            # someone moved into a room sees what was said there before.
+            self.session.load_older(self.current, room, None)
         self._show_place()
         if self.current is not None:
             self.room_shown.emit(self.current, room)
