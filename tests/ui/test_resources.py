@@ -34,6 +34,12 @@ NAMES = [
     "settings",
     "send",
     "close",
+    "mic",
+    "mic_off",
+    "camera",
+    "camera_off",
+    "leave_call",
+    "speaker",
     "roomcast",
 ]
 AUDIO = ["phone", "voip", "listening"]

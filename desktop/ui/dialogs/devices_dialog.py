@@ -1,0 +1,161 @@
+"""Lets the user pick their microphone and speaker and check both work.
+
+The microphone's level moves as the caller feeds it (from whichever device is
+picked: :attr:`DevicesDialog.input_selected` says which), "Play test sound"
+asks the caller to play a sound on the chosen speaker, and a problem with a
+device is shown in the dialog, in words, where the user is looking. Devices
+are named as the sound system names them; "System default" follows whatever
+the system's own setting is. A remembered device that is not plugged in stays
+listed, marked, so the choice is not lost silently.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from PySide6.QtCore import QSize, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.ui.level_meter import LevelMeter
+from desktop.ui.resources import icon
+
+from .parts import HintLabel, InlineMessage
+
+
+class DevicesDialog(QDialog):
+    """Microphone, speaker and echo reduction; OK reports the choice.
+
+    Signals:
+        devices_chosen(object, object, bool): OK was pressed; the microphone's
+            and the speaker's names (``None``: the system default) and whether
+            to reduce echo and background noise.
+        test_sound_requested(): play a test sound on :meth:`chosen_output`.
+        input_selected(object): another microphone was picked (its name, or
+            ``None`` for the system default); meter that one from now on.
+    """
+
+    devices_chosen = Signal(object, object, bool)
+    test_sound_requested = Signal()
+    input_selected = Signal(object)
+
+    def __init__(
+        self,
+        inputs: Sequence[str],
+        outputs: Sequence[str],
+        current_input: str | None = None,
+        current_output: str | None = None,
+        echo_cancellation: bool = True,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(self.tr("Audio Devices"))
+        self.input = self._combo(inputs, current_input, self.tr("Microphone"))
+        self.output = self._combo(outputs, current_output, self.tr("Speaker"))
+        self.meter = LevelMeter(self)
+        self.meter.setAccessibleName(self.tr("Microphone level"))
+        self.meter_hint = HintLabel(self.tr("Say something: the bar should move."), self)
+        self.test_button = QPushButton(icon("speaker"), self.tr("Play test sound"), self)
+        self.test_button.setIconSize(QSize(16, 16))
+        self.test_button.setAccessibleName(self.tr("Play test sound"))
+        self.test_button.setAutoDefault(False)
+        self.echo = QCheckBox(
+            self.tr("Reduce echo and background noise (for people without headphones)"), self
+        )
+        self.echo.setChecked(echo_cancellation)
+        self.echo.setAccessibleName(self.echo.text())
+        self.problem = InlineMessage(self)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
+        )
+        self._lay_out()
+        self.input.currentIndexChanged.connect(self.on_input_current_index_changed)
+        self.test_button.clicked.connect(self.test_sound_requested)
+        self.buttons.accepted.connect(self.on_buttons_accepted)
+        self.buttons.rejected.connect(self.reject)
+
+    def _combo(self, names: Sequence[str], current: str | None, what: str) -> QComboBox:
+        """ "System default" first, then ``names``; a ``current`` not among them stays
+        listed as not connected."""
+        combo = QComboBox(self)
+        combo.setAccessibleName(what)
+        combo.addItem(self.tr("System default"), None)
+        for name in names:
+            combo.addItem(name, name)
+        if current is not None and current not in names:
+            combo.addItem(self.tr("{name} (not connected)").format(name=current), current)
+        combo.setCurrentIndex(max(0, combo.findData(current)) if current is not None else 0)
+        combo.setMinimumContentsLength(28)
+        combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        return combo
+
+    def _lay_out(self) -> None:
+        form = QFormLayout()
+        form.setSpacing(8)
+        form.addRow(self.tr("&Microphone:"), self.input)
+        meter = QVBoxLayout()
+        meter.setSpacing(2)
+        meter.addWidget(self.meter)
+        meter.addWidget(self.meter_hint)
+        form.addRow("", meter)
+        speaker = QHBoxLayout()
+        speaker.addWidget(self.output, 1)
+        speaker.addWidget(self.test_button)
+        speaker_label = QLabel(self.tr("&Speaker:"), self)
+        speaker_label.setBuddy(self.output)  # a row of a layout gets no buddy by itself
+        form.addRow(speaker_label, speaker)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(18, 16, 18, 12)
+        layout.setSpacing(12)
+        layout.addLayout(form)
+        layout.addWidget(self.echo)
+        layout.addWidget(self.problem)
+        layout.addWidget(self.buttons)
+
+    # What the user chose
+
+    def chosen_input(self) -> str | None:
+        data = self.input.currentData()
+        return None if data is None else str(data)
+
+    def chosen_output(self) -> str | None:
+        data = self.output.currentData()
+        return None if data is None else str(data)
+
+    def echo_cancellation(self) -> bool:
+        return self.echo.isChecked()
+
+    # What the caller measures
+
+    def set_input_level(self, level: float) -> None:
+        """The picked microphone's level (0–1), as often as it is measured."""
+        self.meter.set_level(level)
+
+    def show_problem(self, text: str | None) -> None:
+        """Say what is wrong with a device, in a sentence; ``None`` clears it."""
+        if text:
+            self.problem.show_error(text)
+        else:
+            self.problem.clear()
+
+    # Slots
+
+    def on_input_current_index_changed(self, index: int) -> None:
+        self.meter.set_level(0.0)
+        self.input_selected.emit(self.chosen_input())
+
+    def on_buttons_accepted(self) -> None:
+        self.devices_chosen.emit(
+            self.chosen_input(), self.chosen_output(), self.echo_cancellation()
+        )
+        self.accept()
