@@ -172,6 +172,7 @@ LAYER_DEPENDENCIES = {
     "client": {"protocol", "core"},
     "cli": {"client", "protocol", "core"},
     "demo": {"client", "protocol", "core", "eventlog"},
+    "media": {"client", "protocol", "core"},
     "ui": {"client", "protocol", "core"},
 }
 """Nothing imports ``ui``; only ``desktop/app.py`` wires every layer together."""

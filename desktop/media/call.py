@@ -1,0 +1,208 @@
+"""One room's call: the mesh of peers and, for each of them, their voice.
+
+The call keeps a :class:`Peer` per person it is connected to and a :class:`Voice`
+per person it hears: the voice takes their RTP payloads into a playout buffer,
+which the engine's pump turns into PCM in the mixer. Everything here runs on the
+media loop; nothing waits on the network while holding audio.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable, Iterable
+from typing import Protocol
+
+from aiortc import RTCIceServer
+from aiortc.exceptions import InvalidAccessError, InvalidStateError
+from aiortc.rtp import RtpPacket
+
+from desktop.core import UserId
+from desktop.protocol.messages import SignalKind
+
+from .events import CallEvent, CallTooLarge, PeerChanged
+from .mixer import Mixer
+from .opus import OpusDecoder
+from .pcm import PcmRing
+from .peer import Peer, PeerState, makes_offer
+from .playout import PlayoutBuffer
+from .tracks import AudioFanout
+
+MESH_LIMIT = 8
+"""Callers a peer-to-peer call takes; a larger room needs a media server."""
+
+RETRY_SECONDS = 2.0
+"""How long the offering side waits before it offers again after a failure."""
+
+logger = logging.getLogger(__name__)
+
+
+class Signaling(Protocol):
+    """Sends an offer, answer or hang-up to someone in the same call."""
+
+    def send(self, to: UserId, kind: SignalKind, sdp: str) -> None: ...
+
+
+class Voice:
+    """What we hear of one person: their packets in, their PCM in the mixer."""
+
+    def __init__(self, user: UserId, mixer: Mixer, clock: Callable[[], float]) -> None:
+        self.user = user
+        self._clock = clock
+        self._decoder = OpusDecoder()
+        self.playout = PlayoutBuffer(self._decoder)
+        self.ring: PcmRing = mixer.add_source(user)
+
+    def on_packet(self, packet: RtpPacket) -> None:
+        now = self._clock()
+        self.playout.push(packet.sequence_number, packet.timestamp, packet.payload, now)
+        self.playout.fill(self.ring, now)
+
+    def fill(self, now: float) -> None:
+        self.playout.fill(self.ring, now)
+
+    def close(self, mixer: Mixer) -> None:
+        mixer.remove_source(self.user)
+        self._decoder.close()
+
+
+class Call:
+    """The mesh of one room's call, as seen by ``me``.
+
+    ``fanout`` is None for Just Listening: nothing is sent and no microphone is open.
+    """
+
+    def __init__(
+        self,
+        me: UserId,
+        *,
+        mixer: Mixer,
+        fanout: AudioFanout | None,
+        signaling: Signaling,
+        tell: Callable[[CallEvent], None],
+        clock: Callable[[], float],
+        ice_servers: tuple[RTCIceServer, ...] = (),
+    ) -> None:
+        self.me = me
+        self._mixer = mixer
+        self._fanout = fanout
+        self._signaling = signaling
+        self._tell = tell
+        self._clock = clock
+        self._ice_servers = ice_servers
+        self._members: frozenset[UserId] = frozenset()
+        self._peers: dict[UserId, Peer] = {}
+        self.voices: dict[UserId, Voice] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+        self.too_large = False
+
+    @property
+    def peers(self) -> dict[UserId, Peer]:
+        return self._peers
+
+    async def set_members(self, members: Iterable[UserId]) -> None:
+        """Who else is in the call now: connect to newcomers, let go of leavers."""
+        others = frozenset(members) - {self.me}
+        self._members = others
+        self.too_large = len(others) + 1 > MESH_LIMIT
+        if self.too_large:
+            self._tell(CallTooLarge(callers=len(others) + 1, limit=MESH_LIMIT))
+            others = frozenset()
+        for user in set(self._peers) - others:
+            await self._drop(user)
+        for user in sorted(others - set(self._peers)):
+            if makes_offer(self.me, user):
+                await self._offer(user)
+
+    async def on_signal(self, sender: UserId, kind: SignalKind, sdp: str) -> None:
+        """Answer an offer, accept an answer, or drop the sender on a hang-up.
+
+        A description that does not fit (a stale answer, a malformed offer) drops
+        that one connection; the offering side offers again.
+        """
+        try:
+            await self._on_signal(sender, kind, sdp)
+        except (ValueError, InvalidStateError, InvalidAccessError) as error:
+            logger.warning("call.signal_refused peer=%s kind=%s error=%s", sender, kind, error)
+            await self._drop(sender)
+            if makes_offer(self.me, sender) and sender in self._members:
+                self._start(self._retry(sender))
+
+    async def _on_signal(self, sender: UserId, kind: SignalKind, sdp: str) -> None:
+        match kind:
+            case SignalKind.OFFER if not self.too_large:
+                await self._drop(sender)
+                peer = self._connect(sender)
+                self._signaling.send(sender, SignalKind.ANSWER, await peer.answer(sdp))
+            case SignalKind.ANSWER if (offered := self._peers.get(sender)) is not None:
+                await offered.accept(sdp)
+            case SignalKind.HANGUP:
+                await self._drop(sender)
+
+    async def close(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in list(self._tasks):
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        # No hang-ups: the server tells everyone who left through ``call_state``,
+        # and a hang-up still on its way could reach a peer we meet in the next call.
+        for user in list(self._peers):
+            await self._drop(user)
+        for voice in self.voices.values():
+            voice.close(self._mixer)
+        self.voices.clear()
+
+    def fill(self, now: float) -> None:
+        for voice in self.voices.values():
+            voice.fill(now)
+
+    async def _offer(self, user: UserId) -> None:
+        peer = self._connect(user)
+        self._signaling.send(user, SignalKind.OFFER, await peer.offer())
+
+    def _connect(self, user: UserId) -> Peer:
+        voice = self.voices.get(user)
+        if voice is None:
+            voice = self.voices[user] = Voice(user, self._mixer, self._clock)
+        peer = Peer(
+            user,
+            fanout=self._fanout,
+            on_packet=voice.on_packet,
+            on_state=lambda state: self._on_peer_state(user, state),
+            ice_servers=self._ice_servers,
+        )
+        self._peers[user] = peer
+        self._tell(PeerChanged(user=user, state=PeerState.CONNECTING))
+        return peer
+
+    async def _drop(self, user: UserId) -> None:
+        peer = self._peers.pop(user, None)
+        if peer is not None:
+            await peer.close()
+        voice = self.voices.pop(user, None)
+        if voice is not None:
+            voice.close(self._mixer)
+        if peer is not None:
+            self._tell(PeerChanged(user=user, state=PeerState.CLOSED))
+
+    def _on_peer_state(self, user: UserId, state: PeerState) -> None:
+        if self._peers.get(user) is None:
+            return
+        self._tell(PeerChanged(user=user, state=state))
+        if state is PeerState.FAILED and makes_offer(self.me, user):
+            self._start(self._retry(user))
+
+    async def _retry(self, user: UserId) -> None:
+        await asyncio.sleep(RETRY_SECONDS)  # a back-off, not a synchronisation
+        if user in self._members and not self.too_large:
+            logger.info("call.retry peer=%s", user)
+            await self._drop(user)
+            await self._offer(user)
+
+    def _start(self, coroutine: object) -> None:
+        assert asyncio.iscoroutine(coroutine)
+        task = asyncio.ensure_future(coroutine)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)

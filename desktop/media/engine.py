@@ -1,0 +1,262 @@
+"""The call engine: its own thread, its own asyncio loop, and a thread-safe facade.
+
+The UI thread tells the engine which call to be in and who else is there, hands
+it the signals addressed to us, and hears back through ``tell`` (called on the
+engine's thread). Inside, one pump per call moves audio: captured 20 ms frames are
+encoded once and fanned out to every peer, and each peer's playout buffer keeps
+its ring in the mixer topped up. The sound device's callbacks only copy; a busy
+or frozen UI thread never delays any of it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import contextlib
+import logging
+import threading
+import time
+from collections.abc import Callable, Coroutine, Iterable
+from dataclasses import dataclass
+from typing import Any, Protocol, TypeVar
+
+import numpy as np
+from aiortc import RTCIceServer
+
+from desktop.core import UserId
+from desktop.protocol.messages import SignalKind
+
+from .call import Call, Signaling
+from .errors import MediaError
+from .events import AudioProblem, CallEvent
+from .mixer import Mixer
+from .opus import OpusEncoder
+from .pcm import FRAME_SAMPLES, SAMPLE_RATE, PcmRing, Samples
+from .tracks import AudioFanout
+
+CAPTURE_SECONDS = 0.5
+"""Microphone audio the capture ring holds; the pump takes it every frame."""
+
+TICK_SECONDS = 0.01
+"""The pump wakes at least this often to keep every playout buffer topped up."""
+
+logger = logging.getLogger(__name__)
+
+SHUTDOWN_SECONDS = 5.0
+"""How long stopping waits for aiortc's last tasks."""
+
+T = TypeVar("T")
+
+
+class AudioIO(Protocol):
+    """The sound devices of a call (real ones, or a virtual clock in tests)."""
+
+    def start(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class AudioPlan:
+    """What a call asks of its sound devices.
+
+    ``render`` fills each output block (the mixer); ``capture`` receives the
+    microphone's blocks, or is None when nothing is sent (no microphone is opened).
+    """
+
+    render: Callable[[Samples], None]
+    capture: PcmRing | None
+    on_error: Callable[[MediaError], None]
+
+
+AudioFactory = Callable[[AudioPlan], AudioIO]
+
+
+class _Active:
+    """The call we are in, with its audio path and pump."""
+
+    def __init__(self, call: Call, audio: AudioIO, capture: PcmRing | None) -> None:
+        self.call = call
+        self.audio = audio
+        self.capture = capture
+        self.pump: asyncio.Task[None] | None = None
+
+
+class MediaEngine:
+    """Runs calls on the ``roomcast-media`` thread.
+
+    Every public method may be called from any thread. Those that change the call
+    return a ``concurrent.futures.Future`` the caller may wait on (tests do; the UI
+    does not). Events go to ``tell`` on the engine's thread.
+    """
+
+    def __init__(
+        self,
+        *,
+        audio: AudioFactory,
+        tell: Callable[[CallEvent], None],
+        ice_servers: tuple[RTCIceServer, ...] = (),
+        clock: Callable[[], float] = time.perf_counter,
+    ) -> None:
+        self.mixer = Mixer()
+        self.muted = False
+        self._audio = audio
+        self._tell = tell
+        self._ice_servers = ice_servers
+        self._clock = clock
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._run, name="roomcast-media", daemon=True)
+        self._active: _Active | None = None
+        self._turn = asyncio.Lock()
+
+    # Lifecycle
+
+    def start(self) -> None:
+        started = threading.Event()
+        self._loop.call_soon(started.set)
+        self._thread.start()
+        started.wait()
+
+    def stop(self) -> None:
+        """Leave any call, then end the thread."""
+        if not self._thread.is_alive():
+            return
+        asyncio.run_coroutine_threadsafe(self._shut_down(), self._loop).result()
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join()
+        self._loop.close()
+
+    def submit(self, coroutine: Coroutine[Any, Any, T]) -> concurrent.futures.Future[T]:
+        """Run ``coroutine`` on the engine's loop; a failure is logged even when
+        nobody waits for the result."""
+        future = asyncio.run_coroutine_threadsafe(self._in_turn(coroutine), self._loop)
+        future.add_done_callback(_log_failure)
+        return future
+
+    # The facade
+
+    def join(
+        self,
+        me: UserId,
+        members: Iterable[UserId],
+        *,
+        sends_audio: bool,
+        signaling: Signaling,
+    ) -> concurrent.futures.Future[None]:
+        """Be in a call with ``members``, leaving the call we were in, if any."""
+        return self.submit(self._join(me, frozenset(members), sends_audio, signaling))
+
+    def set_members(self, members: Iterable[UserId]) -> concurrent.futures.Future[None]:
+        return self.submit(self._set_members(frozenset(members)))
+
+    def deliver(
+        self, sender: UserId, kind: SignalKind, sdp: str
+    ) -> concurrent.futures.Future[None]:
+        """A signal the server relayed to us."""
+        return self.submit(self._deliver(sender, kind, sdp))
+
+    def leave(self) -> concurrent.futures.Future[None]:
+        return self.submit(self._leave())
+
+    def set_gain(self, user: UserId, gain: float) -> None:
+        self.mixer.set_gain(user, gain)
+
+    def levels(self) -> dict[str, float]:
+        return self.mixer.levels()
+
+    # On the engine's thread
+
+    async def _in_turn(self, coroutine: Coroutine[Any, Any, T]) -> T:
+        """One change at a time, in the order they were asked for: leaving a call
+        awaits its connections closing, and a join must not start meanwhile."""
+        async with self._turn:
+            return await coroutine
+
+    def _run(self) -> None:
+        asyncio.set_event_loop(self._loop)
+        self._loop.run_forever()
+
+    async def _join(
+        self, me: UserId, members: frozenset[UserId], sends_audio: bool, signaling: Signaling
+    ) -> None:
+        await self._leave()
+        fanout = AudioFanout() if sends_audio else None
+        call = Call(
+            me,
+            mixer=self.mixer,
+            fanout=fanout,
+            signaling=signaling,
+            tell=self._tell,
+            clock=self._clock,
+            ice_servers=self._ice_servers,
+        )
+        capture = PcmRing(int(CAPTURE_SECONDS * SAMPLE_RATE)) if sends_audio else None
+        plan = AudioPlan(render=self.mixer.render, capture=capture, on_error=self._on_audio_error)
+        active = self._active = _Active(call, self._audio(plan), capture)
+        active.audio.start()
+        active.pump = asyncio.ensure_future(self._pump(active, fanout))
+        await call.set_members(members)
+
+    async def _set_members(self, members: frozenset[UserId]) -> None:
+        if self._active is not None:
+            await self._active.call.set_members(members)
+
+    async def _deliver(self, sender: UserId, kind: SignalKind, sdp: str) -> None:
+        if self._active is not None:
+            await self._active.call.on_signal(sender, kind, sdp)
+
+    async def _leave(self) -> None:
+        active, self._active = self._active, None
+        if active is None:
+            return
+        if active.pump is not None:
+            active.pump.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await active.pump
+        await active.call.close()
+        active.audio.stop()
+
+    async def _shut_down(self) -> None:
+        """Leave, then let what aiortc still had under way finish (its receivers'
+        decoder threads hand their last word to the loop as they stop)."""
+        async with self._turn:
+            await self._leave()
+        await asyncio.sleep(0)
+        others = asyncio.all_tasks() - {asyncio.current_task()}
+        async with asyncio.timeout(SHUTDOWN_SECONDS):
+            await asyncio.gather(*others, return_exceptions=True)
+
+    async def _pump(self, active: _Active, fanout: AudioFanout | None) -> None:
+        """Send what was captured, top up what will be played; then sleep until
+        the next frame is due."""
+        frame: Samples = np.zeros(FRAME_SAMPLES, dtype=np.float32)
+        encoder = OpusEncoder() if fanout is not None else None
+        capture = active.capture
+        while True:
+            if capture is not None and encoder is not None and fanout is not None:
+                while capture.available >= FRAME_SAMPLES:
+                    capture.read_into(frame)
+                    if self.muted:
+                        continue
+                    packet = encoder.encode(frame)
+                    if packet is not None:
+                        fanout.send(packet)
+            active.call.fill(self._clock())
+            await asyncio.sleep(self._wait(capture))
+
+    @staticmethod
+    def _wait(capture: PcmRing | None) -> float:
+        """Until the next captured frame is complete, at most one tick."""
+        if capture is None:
+            return TICK_SECONDS
+        missing = FRAME_SAMPLES - capture.available
+        return min(TICK_SECONDS, max(missing, 0) / SAMPLE_RATE + 0.001)
+
+    def _on_audio_error(self, error: MediaError) -> None:
+        """From a sound-device thread: told on the engine's thread like the rest."""
+        self._loop.call_soon_threadsafe(self._tell, AudioProblem(error))
+
+
+def _log_failure(future: concurrent.futures.Future[Any]) -> None:
+    if not future.cancelled() and (error := future.exception()) is not None:
+        logger.error("engine.failed error=%r", error, exc_info=error)

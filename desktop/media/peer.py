@@ -1,0 +1,105 @@
+"""One connection of the mesh: us and one other person in the call.
+
+Of two peers, the one with the smaller user id makes the offer (see
+``docs/protocol.md``). aiortc does not trickle candidates, so an offer or answer
+is sent once its candidates are gathered. Audio only goes one way when one side
+is Just Listening: they offer or answer ``recvonly`` and open no microphone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from enum import StrEnum
+
+from aiortc import (
+    RTCConfiguration,
+    RTCIceServer,
+    RTCPeerConnection,
+    RTCRtpTransceiver,
+    RTCSessionDescription,
+)
+
+from desktop.core import UserId
+
+from .tracks import AudioFanout, PacketHandler, tap_receiver
+
+
+class PeerState(StrEnum):
+    CONNECTING = "connecting"
+    CONNECTED = "connected"
+    FAILED = "failed"
+    CLOSED = "closed"
+
+
+_STATES = {
+    "new": PeerState.CONNECTING,
+    "connecting": PeerState.CONNECTING,
+    "connected": PeerState.CONNECTED,
+    "failed": PeerState.FAILED,
+    "closed": PeerState.CLOSED,
+}
+
+
+def makes_offer(me: UserId, other: UserId) -> bool:
+    """The rule both sides apply: the smaller id (code point order) offers."""
+    return me < other
+
+
+class Peer:
+    """Our connection to ``remote``: their audio to ``on_packet``, ours from ``fanout``."""
+
+    def __init__(
+        self,
+        remote: UserId,
+        *,
+        fanout: AudioFanout | None,
+        on_packet: PacketHandler,
+        on_state: Callable[[PeerState], None],
+        ice_servers: tuple[RTCIceServer, ...] = (),
+    ) -> None:
+        self.remote = remote
+        self.state = PeerState.CONNECTING
+        self._fanout = fanout
+        self._on_packet = on_packet
+        self._on_state = on_state
+        self._pc = RTCPeerConnection(RTCConfiguration(iceServers=list(ice_servers)))
+        self._pc.on("connectionstatechange", self._on_connection_state_change)
+
+    async def offer(self) -> str:
+        direction = "sendrecv" if self._fanout is not None else "recvonly"
+        track = self._fanout.track_for(self.remote) if self._fanout is not None else "audio"
+        self._tap(self._pc.addTransceiver(track, direction=direction))
+        await self._pc.setLocalDescription(await self._pc.createOffer())
+        return self._pc.localDescription.sdp
+
+    async def answer(self, offer: str) -> str:
+        await self._pc.setRemoteDescription(RTCSessionDescription(offer, "offer"))
+        for transceiver in self._pc.getTransceivers():
+            if transceiver.kind == "audio":
+                self._tap(transceiver)
+        if self._fanout is not None:
+            self._pc.addTrack(self._fanout.track_for(self.remote))
+        await self._pc.setLocalDescription(await self._pc.createAnswer())
+        return self._pc.localDescription.sdp
+
+    async def accept(self, answer: str) -> None:
+        await self._pc.setRemoteDescription(RTCSessionDescription(answer, "answer"))
+
+    async def close(self) -> None:
+        if self._fanout is not None:
+            self._fanout.drop(self.remote)
+        await self._pc.close()
+
+    def _tap(self, transceiver: RTCRtpTransceiver) -> None:
+        tap_receiver(transceiver.receiver, self._on_packet)
+
+    def _on_connection_state_change(self) -> None:
+        state = _STATES.get(self._pc.connectionState, PeerState.CONNECTING)
+        if state is not self.state:
+            self.state = state
+            self._on_state(state)
+
+
+async def close_all(peers: list[Peer]) -> None:
+    await asyncio.gather(*(peer.close() for peer in peers))
