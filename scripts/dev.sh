@@ -26,16 +26,26 @@ system_packages=(
     dbus-daemon dbus-bin dunst
 )
 
+# Only the tests need these: a private PulseAudio sound server with virtual
+# speakers and microphones (pulseaudio, pactl/paplay/parec from pulseaudio-utils,
+# and ALSA's pulse plugin, through which PortAudio reaches it), test speech
+# (espeak-ng, sox), and a real browser as a call peer (chromium, chromium-driver).
+test_system_packages=(
+    pulseaudio pulseaudio-utils libasound2-plugins espeak-ng sox
+    chromium chromium-driver
+)
+
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
 as_root() {
     if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
 }
 
+# Install the Debian packages given as arguments, those not installed yet.
 install_system_packages() {
     local missing=()
     local package
-    for package in "${system_packages[@]}"; do
+    for package in "$@"; do
         dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' \
             || missing+=("$package")
     done
@@ -78,7 +88,7 @@ main() {
     shift || true
     case "$job" in
         run)
-            install_system_packages
+            install_system_packages "${system_packages[@]}"
             install_python_packages
             [ $# -eq 0 ] && set -- --demo
             if [ -z "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
@@ -88,12 +98,12 @@ main() {
             exec "$venv/bin/roomcast" "$@"
             ;;
         server)
-            install_system_packages
+            install_system_packages "${system_packages[@]}"
             install_python_packages
             exec "$venv/bin/roomcast-server" "$@"
             ;;
         test)
-            install_system_packages
+            install_system_packages "${system_packages[@]}" "${test_system_packages[@]}"
             install_python_packages
             run_tests "$@"
             ;;

@@ -1,33 +1,25 @@
 """Calls in tests: ICE on 127.0.0.1 only, and signalling handed straight across.
 
-aioice gathers host candidates from the network interfaces and skips loopback on
-purpose; tests must keep every packet on 127.0.0.1, so :func:`loopback_ice`
-makes loopback the only host address while it is active.
+Tests keep every packet on 127.0.0.1 (see ``desktop/media/ice.py``).
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-
-import aioice.ice
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 
 from desktop.core import UserId
 from desktop.media.engine import MediaEngine
 from desktop.media.events import CallEvent, PeerChanged
+from desktop.media.ice import loopback_only
 from desktop.media.peer import PeerState
 from desktop.protocol.messages import SignalKind
 
 
-@contextmanager
-def loopback_ice() -> Iterator[None]:
-    original = aioice.ice.get_host_addresses
-    aioice.ice.get_host_addresses = lambda use_ipv4, use_ipv6: ["127.0.0.1"]
-    try:
-        yield
-    finally:
-        aioice.ice.get_host_addresses = original
+def loopback_ice() -> AbstractContextManager[None]:
+    """Every ICE agent made meanwhile offers 127.0.0.1 only."""
+    return loopback_only()
 
 
 class Switchboard:

@@ -120,7 +120,7 @@ class EchoCanceller:
     def _make_processor(self) -> Any:
         if _webrtc is None:
             self.error = MediaError(
-                MediaErrorCode.CODEC_MISSING,
+                MediaErrorCode.ECHO_CANCELLER_MISSING,
                 "Echo cancellation is not available (the pywebrtc-audio package is "
                 f"missing: {_missing_reason}); use headphones to avoid echo.",
             )

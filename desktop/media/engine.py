@@ -38,7 +38,8 @@ CAPTURE_SECONDS = 0.5
 """Microphone audio the capture ring holds; the pump takes it every frame."""
 
 TICK_SECONDS = 0.01
-"""The pump wakes at least this often to keep every playout buffer topped up."""
+"""The pump wakes at least this often to keep every playout buffer topped up, and
+at once when a captured frame is complete."""
 
 logger = logging.getLogger(__name__)
 
@@ -72,13 +73,33 @@ class AudioPlan:
 AudioFactory = Callable[[AudioPlan], AudioIO]
 
 
+class CaptureRing(PcmRing):
+    """The microphone's ring, which wakes the pump as soon as a whole codec frame
+    is in: waiting for the next tick instead would delay every frame by up to a
+    tick, unevenly, and the far end would have to buffer for that unevenness."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, woken: asyncio.Event) -> None:
+        super().__init__(int(CAPTURE_SECONDS * SAMPLE_RATE))
+        self._loop = loop
+        self._woken = woken
+
+    def write(self, samples: Samples) -> int:
+        count = super().write(samples)
+        if self.available >= FRAME_SAMPLES:
+            self._loop.call_soon_threadsafe(self._woken.set)
+        return count
+
+
 class _Active:
     """The call we are in, with its audio path and pump."""
 
-    def __init__(self, call: Call, audio: AudioIO, capture: PcmRing | None) -> None:
+    def __init__(
+        self, call: Call, audio: AudioIO, capture: PcmRing | None, woken: asyncio.Event
+    ) -> None:
         self.call = call
         self.audio = audio
         self.capture = capture
+        self.woken = woken
         self.pump: asyncio.Task[None] | None = None
 
 
@@ -190,9 +211,10 @@ class MediaEngine:
             clock=self._clock,
             ice_servers=self._ice_servers,
         )
-        capture = PcmRing(int(CAPTURE_SECONDS * SAMPLE_RATE)) if sends_audio else None
+        woken = asyncio.Event()
+        capture = CaptureRing(self._loop, woken) if sends_audio else None
         plan = AudioPlan(render=self.mixer.render, capture=capture, on_error=self._on_audio_error)
-        active = self._active = _Active(call, self._audio(plan), capture)
+        active = self._active = _Active(call, self._audio(plan), capture, woken)
         active.audio.start()
         active.pump = asyncio.ensure_future(self._pump(active, fanout))
         await call.set_members(members)
@@ -242,15 +264,9 @@ class MediaEngine:
                     if packet is not None:
                         fanout.send(packet)
             active.call.fill(self._clock())
-            await asyncio.sleep(self._wait(capture))
-
-    @staticmethod
-    def _wait(capture: PcmRing | None) -> float:
-        """Until the next captured frame is complete, at most one tick."""
-        if capture is None:
-            return TICK_SECONDS
-        missing = FRAME_SAMPLES - capture.available
-        return min(TICK_SECONDS, max(missing, 0) / SAMPLE_RATE + 0.001)
+            active.woken.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(active.woken.wait(), TICK_SECONDS)
 
     def _on_audio_error(self, error: MediaError) -> None:
         """From a sound-device thread: told on the engine's thread like the rest."""

@@ -15,6 +15,7 @@ class MediaErrorCode(StrEnum):
 
     CODEC_MISSING = "codec_missing"
     CODEC_FAILED = "codec_failed"
+    ECHO_CANCELLER_MISSING = "echo_canceller_missing"
     DEVICE_MISSING = "device_missing"
     DEVICE_FAILED = "device_failed"
     TOO_MANY_CALLERS = "too_many_callers"

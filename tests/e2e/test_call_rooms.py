@@ -14,13 +14,14 @@ from pathlib import Path
 import pytest
 from audiokit import Recorder, Tone, level_at, sounding, virtual_devices
 from netkit import Clock, party, running, server_settings, until
-from rtckit import Connections, loopback_ice
+from rtckit import Connections
 
 from desktop.client import Client
 from desktop.core import AudioConnection, UserId
 from desktop.core.commands import Distribute, EndBreakouts, SetUpBreakouts, StartBreakouts
 from desktop.media.engine import MediaEngine
 from desktop.media.follow import CallFollower, CallKey
+from desktop.media.ice import loopback_only
 
 pytestmark = pytest.mark.asyncio
 
@@ -95,7 +96,7 @@ async def hears_exactly(everyone: dict[UserId, Caller], calls: dict[CallKey, set
 
 
 async def test_calls_follow_the_rooms_from_start_to_end(tmp_path: Path) -> None:
-    with loopback_ice():
+    with loopback_only():
         async with (
             running(server_settings(tmp_path, Clock())) as server,
             party(server.url, PARTICIPANTS) as people,

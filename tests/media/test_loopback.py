@@ -7,10 +7,11 @@ from collections.abc import Iterator
 
 import pytest
 from audiokit import Recorder, Tone, level_at, virtual_devices
-from rtckit import Connections, Switchboard, loopback_ice
+from rtckit import Connections, Switchboard
 
 from desktop.core import UserId
 from desktop.media.engine import MediaEngine
+from desktop.media.ice import loopback_only
 
 AMPLITUDE = 0.25
 TONES = {UserId("ann"): 440.0, UserId("ben"): 660.0, UserId("cat"): 990.0}
@@ -28,7 +29,7 @@ class Person:
 
 @pytest.fixture
 def board() -> Iterator[Switchboard]:
-    with loopback_ice():
+    with loopback_only():
         yield Switchboard()
 
 
