@@ -181,7 +181,7 @@ async def _client(url: str, token: str, cid: str, seconds: float) -> None:
 
     client = Client(url, token=token)
     await client.connect()
-    engine = MediaEngine(audio=_devices, tell=tell)
+    engine = MediaEngine(audio=_devices, tell=tell, echo_cancellation=False)
     engine.start()
     follower = CallFollower(client, engine)
     await client.join_call(cid)

@@ -24,6 +24,7 @@ import platformdirs
 import qasync  # type: ignore[import-untyped]  # ships no type information
 from PySide6.QtWidgets import QApplication
 
+from desktop.calls import Calls
 from desktop.client import Client
 from desktop.demo.launcher import DemoAttendees
 from desktop.server import EmbeddedServer, Settings
@@ -62,11 +63,16 @@ class Roomcast:
         self.demo = DemoAttendees()
         self.notifier = Notifier()
         self.front: Front | None = None
+        self.calls = Calls(
+            Path(platformdirs.user_config_dir("Roomcast", "Roomcast")),
+            local_only=not args.server,
+        )
         self.closed = asyncio.Event()
         self._scratch: tempfile.TemporaryDirectory[str] | None = None
         self._switch: asyncio.Future[None] | None = None
 
     async def run(self) -> None:
+        self.calls.start()
         try:
             client = await self._client()
             if client is None:
@@ -99,6 +105,7 @@ class Roomcast:
 
     def _show(self, client: Client) -> None:
         self.front = open_window(client, self.notifier)
+        self.calls.attach(client, self.front.workspace)
         self.front.window.closed.connect(self.closed.set)
         self.front.window.connect_requested.connect(self._on_connect_requested)
         self.front.window.show()
@@ -113,6 +120,7 @@ class Roomcast:
         if client is None:
             return
         old = self.front
+        await self.calls.detach()
         self._show(client)
         if old is not None:
             old.window.closed.disconnect(self.closed.set)
@@ -131,6 +139,7 @@ class Roomcast:
         if self._switch is not None:
             self._switch.cancel()
         await self.demo.stop()
+        await self.calls.stop()
         await self.notifier.close()
         if self.front is not None:
             await self.front.session.close()

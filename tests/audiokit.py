@@ -71,6 +71,7 @@ def virtual_devices(tone: Tone, recorder: Recorder) -> Callable[[AudioPlan], Vir
             on_error=plan.on_error,
             source=tone,
             sink=recorder,
+            played=plan.played,
         )
 
     return open_devices

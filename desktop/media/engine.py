@@ -27,11 +27,13 @@ from desktop.core import UserId
 from desktop.protocol.messages import SignalKind
 
 from .call import Call, Signaling
+from .echo import EchoCanceller
 from .errors import MediaError
 from .events import AudioProblem, CallEvent
 from .mixer import Mixer
 from .opus import OpusEncoder
 from .pcm import FRAME_SAMPLES, SAMPLE_RATE, PcmRing, Samples
+from .sound_io import Level
 from .tracks import AudioFanout
 
 CAPTURE_SECONDS = 0.5
@@ -42,6 +44,8 @@ TICK_SECONDS = 0.01
 at once when a captured frame is complete."""
 
 logger = logging.getLogger(__name__)
+
+SILENT_DBFS = -100.0
 
 SHUTDOWN_SECONDS = 5.0
 """How long stopping waits for aiortc's last tasks."""
@@ -56,6 +60,11 @@ class AudioIO(Protocol):
 
     def stop(self) -> None: ...
 
+    @property
+    def input_level(self) -> Level: ...
+
+    def play_test_sound(self) -> None: ...
+
 
 @dataclass(frozen=True)
 class AudioPlan:
@@ -68,6 +77,8 @@ class AudioPlan:
     render: Callable[[Samples], None]
     capture: PcmRing | None
     on_error: Callable[[MediaError], None]
+    played: Callable[[Samples], None] | None = None
+    """Sees every block as it goes out: the echo canceller's reference."""
 
 
 AudioFactory = Callable[[AudioPlan], AudioIO]
@@ -100,6 +111,7 @@ class _Active:
         self.audio = audio
         self.capture = capture
         self.woken = woken
+        self.echo: EchoCanceller | None = None
         self.pump: asyncio.Task[None] | None = None
 
 
@@ -118,9 +130,13 @@ class MediaEngine:
         tell: Callable[[CallEvent], None],
         ice_servers: tuple[RTCIceServer, ...] = (),
         clock: Callable[[], float] = time.perf_counter,
+        echo_cancellation: bool = True,
     ) -> None:
         self.mixer = Mixer()
         self.muted = False
+        self.echo_cancellation = echo_cancellation
+        """For the next call: cancel the speaker's echo and reduce noise (people
+        without headphones); off, the microphone is sent as captured."""
         self._audio = audio
         self._tell = tell
         self._ice_servers = ice_servers
@@ -183,7 +199,21 @@ class MediaEngine:
         self.mixer.set_gain(user, gain)
 
     def levels(self) -> dict[str, float]:
+        """Each peer's recent level in dBFS, for speaking indicators."""
         return self.mixer.levels()
+
+    def play_test_sound(self) -> None:
+        """A short chime through the speaker of the call we are in."""
+        active = self._active
+        if active is not None:
+            active.audio.play_test_sound()
+
+    def input_level(self) -> float:
+        """The microphone's recent peak in dBFS (the floor when none is open)."""
+        active = self._active
+        if active is None or active.capture is None:
+            return SILENT_DBFS
+        return active.audio.input_level.peak_dbfs
 
     # On the engine's thread
 
@@ -213,8 +243,15 @@ class MediaEngine:
         )
         woken = asyncio.Event()
         capture = CaptureRing(self._loop, woken) if sends_audio else None
-        plan = AudioPlan(render=self.mixer.render, capture=capture, on_error=self._on_audio_error)
+        echo = EchoCanceller() if sends_audio and self.echo_cancellation else None
+        plan = AudioPlan(
+            render=self.mixer.render,
+            capture=capture,
+            on_error=self._on_audio_error,
+            played=echo.process_render if echo is not None else None,
+        )
         active = self._active = _Active(call, self._audio(plan), capture, woken)
+        active.echo = echo
         active.audio.start()
         active.pump = asyncio.ensure_future(self._pump(active, fanout))
         await call.set_members(members)
@@ -260,7 +297,8 @@ class MediaEngine:
                     capture.read_into(frame)
                     if self.muted:
                         continue
-                    packet = encoder.encode(frame)
+                    sent = active.echo.process_capture(frame) if active.echo else frame
+                    packet = encoder.encode(sent)
                     if packet is not None:
                         fanout.send(packet)
             active.call.fill(self._clock())

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from desktop.client import Client, ServerError
@@ -58,6 +59,8 @@ class CallFollower:
         self._client = client
         self._engine = engine
         self.current: CallKey | None = None
+        self.on_followed: list[Callable[[], None]] = []
+        """Told after every call state the follower has acted on."""
         self._leaving = False
         self._rejoining: set[asyncio.Task[None]] = set()
         self._unsubscribe = client.mirror.subscribe(self._on_change)
@@ -81,6 +84,8 @@ class CallFollower:
     def _on_change(self, change: Change) -> None:
         if change.kind in (ChangeKind.CALL, ChangeKind.SNAPSHOT, ChangeKind.REMOVED):
             self._follow()
+            for listener in tuple(self.on_followed):
+                listener()
 
     def _follow(self) -> None:
         account = self._client.account

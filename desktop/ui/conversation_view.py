@@ -26,7 +26,9 @@ from PySide6.QtWidgets import (
 
 from .banner import Banner
 from .breakout_panel import BreakoutPanel
+from .call_view import CallView
 from .chat_view import ChatView
+from .models.call_model import CallModel
 from .participants_view import ParticipantsView
 from .resources import icon
 from .rooms_overview import RoomsOverview
@@ -58,6 +60,8 @@ class ConversationView(QWidget):
         self.call_button.clicked.connect(self.call_requested)
         self.menu_button = self._menu_button()
         self.banner = Banner()
+        self.call = CallView(CallModel())
+        self.call.hide()
         self.chat = ChatView()
         self.participants = ParticipantsView()
         self.panel = BreakoutPanel()
@@ -124,8 +128,13 @@ class ConversationView(QWidget):
             self.menu_button,
         ):
             header.addWidget(widget)
+        talk = QSplitter(Qt.Orientation.Vertical)
+        talk.addWidget(self.call)
+        talk.addWidget(self.chat)
+        talk.setStretchFactor(0, 3)
+        talk.setStretchFactor(1, 2)
         splitter = QSplitter(Qt.Orientation.Horizontal)
-        splitter.addWidget(self.chat)
+        splitter.addWidget(talk)
         splitter.addWidget(self.tabs)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
@@ -173,6 +182,11 @@ class ConversationView(QWidget):
         """``"empty"``, ``"panel"`` or ``"overview"``."""
         widget = {"empty": 0, "panel": 1, "overview": 2}[page]
         self.breakouts.setCurrentIndex(widget)
+
+    def show_call(self, shown: bool) -> None:
+        """The call view above the chat while we are in a call (or on the phone)."""
+        self.call.setVisible(shown)
+        self.call_button.setVisible(not shown)
 
     def open_breakouts_tab(self) -> None:
         self.tabs.setCurrentWidget(self.breakouts)

@@ -42,7 +42,9 @@ class Caller:
         self.connections = Connections()
         self.recorder = Recorder()
         devices = virtual_devices(Tone(TONES[self.user], AMPLITUDE), self.recorder)
-        self.engine = MediaEngine(audio=devices, tell=self.connections.tell)
+        self.engine = MediaEngine(
+            audio=devices, tell=self.connections.tell, echo_cancellation=False
+        )
         self.engine.start()
         self.follower = CallFollower(client, self.engine)
 

@@ -23,7 +23,9 @@ class Person:
         self.connections = Connections()
         self.recorder = Recorder()
         devices = virtual_devices(Tone(TONES[user], AMPLITUDE), self.recorder)
-        self.engine = MediaEngine(audio=devices, tell=self.connections.tell)
+        self.engine = MediaEngine(
+            audio=devices, tell=self.connections.tell, echo_cancellation=False
+        )
         board.engines[user] = self.engine
 
 

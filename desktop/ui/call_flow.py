@@ -1,0 +1,203 @@
+"""The call of the conversation on screen: the call view, the engine and the server.
+
+"Start call" joins the call of the place shown (the main room, or the room one
+is in or visiting); the call view then shows who is there, as the server's call
+state and the engine's connections say. A moderator in a call who visits a room
+moves into that room's call. Mute, leave and per-peer volume go to the server and
+the engine; the devices dialog lists the sound devices and remembers the choice
+for the next call.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from desktop.core import AudioConnection, RoomId, UserId
+from desktop.media.devices import DeviceChoice, DeviceKind, list_devices
+from desktop.media.engine import MediaEngine
+from desktop.media.events import AudioProblem, CallEvent, CallTooLarge, PeerChanged
+from desktop.media.follow import CallFollower
+
+from .call_view import CallMode, CallView, dial_in_for, mode_for
+from .dialogs.devices_dialog import DevicesDialog
+from .workspace import Workspace
+
+LEVEL_INTERVAL_MS = 100
+"""How often speaking indicators and the microphone meter are refreshed."""
+FLOOR_DBFS = -60.0
+"""The quietest level a meter shows; anything below reads as silence."""
+
+
+def meter_level(dbfs: float) -> float:
+    """A level in dBFS as 0..1 for meters and speaking indicators."""
+    if math.isnan(dbfs):
+        return 0.0
+    return min(1.0, max(0.0, (dbfs - FLOOR_DBFS) / -FLOOR_DBFS))
+
+
+class CallFlow(QObject):
+    """Puts calls on screen and carries the user's call actions.
+
+    Signals: ``engine_told(object)``: an engine event, emitted on the engine's
+    thread and delivered on the UI thread (a queued connection).
+    """
+
+    engine_told = Signal(object)
+
+    def __init__(
+        self,
+        workspace: Workspace,
+        engine: MediaEngine,
+        follower: CallFollower,
+        choice: Callable[[], DeviceChoice],
+        choose: Callable[[DeviceChoice], None],
+    ) -> None:
+        super().__init__(workspace)
+        self.workspace = workspace
+        self.session = workspace.session
+        self.view = workspace.window.conversation
+        self.call_view: CallView = self.view.call
+        self.engine = engine
+        self.follower = follower
+        self._choice = choice
+        self._choose = choose
+        self.dialog: DevicesDialog | None = None
+        self._levels = QTimer(self, interval=LEVEL_INTERVAL_MS)
+        self._levels.timeout.connect(self.on_levels_timeout)
+        self.engine_told.connect(self.on_engine_told)
+        self.view.call_requested.connect(self.on_view_call_requested)
+        follower.on_followed.append(self.on_follower_followed)
+        self.workspace.room_shown.connect(self.on_workspace_room_shown)
+        self.call_view.mute_toggled.connect(self.on_call_view_mute_toggled)
+        self.call_view.leave_requested.connect(self.on_call_view_leave_requested)
+        self.call_view.volume_changed.connect(self.on_call_view_volume_changed)
+        self.call_view.devices_requested.connect(self.on_call_view_devices_requested)
+        self.call_view.set_camera_available(False)  # the engine carries no video yet
+
+    def tell(self, event: CallEvent) -> None:
+        """The engine's listener; runs on the engine's thread."""
+        self.engine_told.emit(event)
+
+    # Joining and following
+
+    def on_view_call_requested(self) -> None:
+        cid = self.workspace.current
+        conversation = self.workspace.conversation()
+        if cid is None or conversation is None:
+            return
+        me = conversation.members.get(self.session.me)
+        audio = me.audio if me is not None else AudioConnection.VOIP
+        if audio is AudioConnection.PHONE:
+            self._show(cid)  # on the bridge: the view shows how to dial in
+            return
+        muted = audio is AudioConnection.JUST_LISTENING
+        client = self.session.client
+        self.session.run(client.join_call(cid, self.workspace.room, muted=muted), "join_call")
+
+    def on_workspace_room_shown(self, cid: str, room: RoomId | None) -> None:
+        """A moderator in a call who visits a room (or comes back) changes call."""
+        current = self.follower.current
+        if current is None or current.conversation_id != cid or current.room_id == room:
+            return
+        if self.workspace.visiting or (room is None and self.workspace.is_moderator()):
+            self.session.run(self.session.client.join_call(cid, room), "join_call")
+
+    def on_follower_followed(self) -> None:
+        """A call state was acted on (whose ever call it was): show ours."""
+        if self.workspace.current is not None:
+            self._show(self.workspace.current)
+
+    def _show(self, cid: str) -> None:
+        current = self.follower.current
+        conversation = self.workspace.conversation(cid)
+        mirror = self.session.conversation(cid)
+        if conversation is None or mirror is None:
+            return
+        me = conversation.members.get(self.session.me)
+        phone = me is not None and me.audio is AudioConnection.PHONE
+        in_call = current is not None and current.conversation_id == cid
+        if not in_call and not phone:
+            self.view.show_call(False)
+            self._levels.stop()
+            return
+        room = current.room_id if current is not None and in_call else self.workspace.room
+        state = mirror.calls.get(room)
+        self.call_view.model().set_people(conversation, room, state, self.session.me)
+        audio = me.audio if me is not None else AudioConnection.VOIP
+        self.call_view.set_mode(mode_for(audio), dial_in_for(conversation, room))
+        participants = state.participants if state is not None else ()
+        self.call_view.set_muted(
+            any(p.user_id == self.session.me and p.muted for p in participants)
+        )
+        self.view.show_call(True)
+        if mode_for(audio) is not CallMode.PHONE:
+            self._levels.start()
+
+    # What the engine says
+
+    def on_engine_told(self, event: object) -> None:
+        match event:
+            case PeerChanged(user=user, state=state):
+                self.call_view.model().set_peer_state(user, state.value)
+            case CallTooLarge(callers=callers, limit=limit):
+                self.call_view.set_too_large(callers, limit)
+            case AudioProblem(error=error):
+                self.view.banner.show_message(error.message, kind="warning")
+                if self.dialog is not None:
+                    self.dialog.show_problem(error.message)
+
+    def on_levels_timeout(self) -> None:
+        levels = {user: meter_level(dbfs) for user, dbfs in self.engine.levels().items()}
+        mic = meter_level(self.engine.input_level())
+        if not self.engine.muted:
+            levels[self.session.me] = mic
+        self.call_view.model().set_levels(levels)
+        self.call_view.set_input_level(mic)
+        if self.dialog is not None:
+            self.dialog.set_input_level(mic)
+
+    # What the user does in the call
+
+    def on_call_view_mute_toggled(self, muted: bool) -> None:
+        self.engine.muted = muted
+        cid = self.workspace.current
+        if cid is not None:
+            self.session.run(self.session.client.set_muted(cid, muted), "mute")
+
+    def on_call_view_leave_requested(self) -> None:
+        current = self.follower.current
+        if current is not None:
+            self.session.run(self.follower.leave_call(current.conversation_id), "leave_call")
+
+    def on_call_view_volume_changed(self, user: str, volume: float) -> None:
+        self.engine.set_gain(UserId(user), volume)
+
+    def on_call_view_devices_requested(self) -> None:
+        devices = list_devices()
+        chosen = self._choice()
+        dialog = self.dialog = DevicesDialog(
+            [d.name for d in devices if d.offers(DeviceKind.INPUT)],
+            [d.name for d in devices if d.offers(DeviceKind.OUTPUT)],
+            chosen.input,
+            chosen.output,
+            parent=self.view,
+        )
+        dialog.devices_chosen.connect(self.on_dialog_devices_chosen)
+        dialog.test_sound_requested.connect(self.engine.play_test_sound)
+        dialog.finished.connect(self.on_dialog_finished)
+        dialog.open()
+
+    def on_dialog_devices_chosen(self, input_name: object, output_name: object, echo: bool) -> None:
+        """Remembered, and used from the next call on."""
+        choice = DeviceChoice(
+            input=input_name if isinstance(input_name, str) else None,
+            output=output_name if isinstance(output_name, str) else None,
+        )
+        self._choose(choice)
+        self.engine.echo_cancellation = echo
+
+    def on_dialog_finished(self) -> None:
+        self.dialog = None

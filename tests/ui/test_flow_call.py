@@ -1,0 +1,118 @@
+"""Calls from the whole app: "Start call" in two windows against a real server,
+each with a call engine whose microphone plays a tone. Each window's call view
+shows the other person connected and speaking, each hears the other's tone and
+not its own, muting reaches the other side, and "Leave call" takes the view away
+(see ``test_app_flows`` for the stage). The moderator's call view is saved as a
+PNG for looking at."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from audiokit import Recorder, Tone, level_at, virtual_devices
+from qtkit import run, until
+from test_app_flows import Window, button, click, stage
+
+from desktop.core import AudioConnection, UserId
+from desktop.media.devices import DeviceChoice
+from desktop.media.engine import MediaEngine
+from desktop.media.follow import CallFollower
+from desktop.media.ice import loopback_only
+from desktop.ui.call_flow import CallFlow
+from desktop.ui.models.call_model import CallRole, PersonState
+
+ROOT = Path(__file__).resolve().parents[2]
+AMPLITUDE = 0.2
+TONES = {"mod": 500.0, "ann": 800.0}
+
+
+class Caller:
+    """A window's calls as the app wires them, with virtual sound devices."""
+
+    def __init__(self, window: Window, name: str) -> None:
+        self.window = window
+        self.recorder = Recorder()
+        devices = virtual_devices(Tone(TONES[name], AMPLITUDE), self.recorder)
+        self.flow: CallFlow | None = None
+        self.engine = MediaEngine(audio=devices, tell=self._tell, echo_cancellation=False)
+        self.engine.start()
+        client = window.front.session.client
+        follower = CallFollower(client, self.engine)
+        self.choice = DeviceChoice()
+        self.flow = CallFlow(
+            window.front.workspace, self.engine, follower, lambda: self.choice, self._choose
+        )
+
+    def _tell(self, event: object) -> None:
+        if self.flow is not None:
+            self.flow.engine_told.emit(event)
+
+    def _choose(self, choice: DeviceChoice) -> None:
+        self.choice = choice
+
+    def state_of(self, user: str) -> str | None:
+        model = self.window.view.call.model()
+        row = model.row_of(UserId(user))
+        if row is None:
+            return None
+        return str(model.data(model.index(row), CallRole.StateRole))
+
+    def speaking(self, user: str) -> bool:
+        return self.window.view.call.model().is_speaking(UserId(user))
+
+    async def close(self) -> None:
+        assert self.flow is not None
+        await self.flow.follower.close()
+        await asyncio.to_thread(self.engine.stop)
+
+
+@pytest.fixture
+def loopback() -> Iterator[None]:
+    with loopback_only():
+        yield
+
+
+def artefacts() -> Path:
+    return Path(os.environ.get("ROOMCAST_ARTEFACTS", ROOT / "artefacts")) / "screenshots"
+
+
+def test_two_windows_call_each_other_from_start_to_leave(
+    qloop: asyncio.AbstractEventLoop, tmp_path: Path, loopback: None
+) -> None:
+    async def scenario() -> None:
+        async with stage(tmp_path, {"ann": AudioConnection.VOIP}) as scene:
+            host, ann = Caller(scene.host, "mod"), Caller(scene["ann"], "ann")
+            try:
+                for caller in (host, ann):
+                    click(button(caller.window.view, "Start call"))
+                await until(lambda: host.state_of("ann") is not None, "ann listed")
+                await until(lambda: host.state_of("ann") == PersonState.CONNECTED, "connected")
+                await until(lambda: ann.state_of("mod") == PersonState.CONNECTED, "connected")
+                assert host.window.view.call.isVisible()
+                await until(lambda: host.speaking("ann") and ann.speaking("mod"), "speaking")
+
+                heard = await asyncio.to_thread(host.recorder.record, 1.0)
+                assert level_at(heard, TONES["ann"]) > 0.7 * AMPLITUDE
+                assert level_at(heard, TONES["mod"]) < 0.01
+                artefacts().mkdir(parents=True, exist_ok=True)
+                host.window.front.window.grab().save(str(artefacts() / "call_view.png"))
+
+                click(button(ann.window.view.call, "Mute"))
+                await until(lambda: not host.speaking("ann"), "Ann silent")
+                model = host.window.view.call.model()
+                row = model.row_of(UserId("ann"))
+                assert row is not None
+                await until(lambda: model.data(model.index(row), CallRole.MutedRole), "muted")
+
+                click(button(ann.window.view.call, "Leave call"))
+                await until(lambda: not ann.window.view.call.isVisible(), "Ann's view gone")
+                await until(lambda: host.state_of("ann") is None, "Ann gone from the call")
+            finally:
+                await host.close()
+                await ann.close()
+
+    run(qloop, scenario())
