@@ -125,9 +125,8 @@ class Call:
             await self._on_signal(sender, kind, sdp)
         except (ValueError, InvalidStateError, InvalidAccessError) as error:
             logger.warning("call.signal_refused peer=%s kind=%s error=%s", sender, kind, error)
-            await self._drop(sender)
-            if makes_offer(self.me, sender) and sender in self._members:
-                self._start(self._retry(sender))
+            if (peer := self._peers.get(sender)) is not None:
+                self._start(self._let_go(peer))
 
     async def _on_signal(self, sender: UserId, kind: SignalKind, sdp: str) -> None:
         match kind:
@@ -170,7 +169,7 @@ class Call:
             user,
             fanout=self._fanout,
             on_packet=voice.on_packet,
-            on_state=lambda state: self._on_peer_state(user, state),
+            on_state=lambda state: self._on_peer_state(peer, state),
             ice_servers=self._ice_servers,
         )
         self._peers[user] = peer
@@ -187,18 +186,31 @@ class Call:
         if peer is not None:
             self._tell(PeerChanged(user=user, state=PeerState.CLOSED))
 
-    def _on_peer_state(self, user: UserId, state: PeerState) -> None:
-        if self._peers.get(user) is None:
+    def _on_peer_state(self, peer: Peer, state: PeerState) -> None:
+        """A connection we did not close that fails or closes (the other side went
+        away, or its network did) is let go; the offering side offers again if the
+        other person is still in the call. CLOSED is told once, by ``_drop``."""
+        user = peer.remote
+        if self._peers.get(user) is not peer:
+            return
+        if state in (PeerState.FAILED, PeerState.CLOSED):
+            self._tell(PeerChanged(user=user, state=PeerState.FAILED))
+            self._start(self._let_go(peer))
             return
         self._tell(PeerChanged(user=user, state=state))
-        if state is PeerState.FAILED and makes_offer(self.me, user):
-            self._start(self._retry(user))
+
+    async def _let_go(self, peer: Peer) -> None:
+        """Drop ``peer`` (unless it was replaced meanwhile) and offer again later."""
+        user = peer.remote
+        if self._peers.get(user) is peer:
+            await self._drop(user)
+        if makes_offer(self.me, user) and user in self._members:
+            await self._retry(user)
 
     async def _retry(self, user: UserId) -> None:
         await asyncio.sleep(RETRY_SECONDS)  # a back-off, not a synchronisation
-        if user in self._members and not self.too_large:
+        if user in self._members and user not in self._peers and not self.too_large:
             logger.info("call.retry peer=%s", user)
-            await self._drop(user)
             await self._offer(user)
 
     def _start(self, coroutine: object) -> None:

@@ -303,8 +303,11 @@ class MediaEngine:
                         fanout.send(packet)
             active.call.fill(self._clock())
             active.woken.clear()
+            # Not ``wait_for``: on Python 3.11 it can swallow a cancellation that
+            # comes as the event is set, and the pump would never stop.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(active.woken.wait(), TICK_SECONDS)
+                async with asyncio.timeout(TICK_SECONDS):
+                    await active.woken.wait()
 
     def _on_audio_error(self, error: MediaError) -> None:
         """From a sound-device thread: told on the engine's thread like the rest."""

@@ -9,6 +9,7 @@ is Just Listening: they offer or answer ``recvonly`` and open no microphone.
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Callable
 from enum import StrEnum
 
@@ -41,6 +42,23 @@ _STATES = {
 }
 
 
+OPUS_FMTP = "minptime=10;useinbandfec=1"
+"""What browsers declare for Opus; without ``useinbandfec=1`` they send no FEC."""
+
+_OPUS = re.compile(r"^a=rtpmap:(\d+) opus/48000/2\r?$", re.IGNORECASE | re.MULTILINE)
+
+
+def with_opus_fec(sdp: str) -> str:
+    """``sdp`` declaring that we decode Opus in-band FEC (aiortc's own SDP has no
+    Opus fmtp line, and its codec preferences cannot add parameters)."""
+    for payload_type in _OPUS.findall(sdp):
+        if f"a=fmtp:{payload_type} " in sdp:
+            continue
+        line = f"a=rtpmap:{payload_type} opus/48000/2\r\n"
+        sdp = sdp.replace(line, f"{line}a=fmtp:{payload_type} {OPUS_FMTP}\r\n", 1)
+    return sdp
+
+
 def makes_offer(me: UserId, other: UserId) -> bool:
     """The rule both sides apply: the smaller id (code point order) offers."""
     return me < other
@@ -71,7 +89,7 @@ class Peer:
         track = self._fanout.track_for(self.remote) if self._fanout is not None else "audio"
         self._tap(self._pc.addTransceiver(track, direction=direction))
         await self._pc.setLocalDescription(await self._pc.createOffer())
-        return self._pc.localDescription.sdp
+        return with_opus_fec(self._pc.localDescription.sdp)
 
     async def answer(self, offer: str) -> str:
         await self._pc.setRemoteDescription(RTCSessionDescription(offer, "offer"))
@@ -81,7 +99,7 @@ class Peer:
         if self._fanout is not None:
             self._pc.addTrack(self._fanout.track_for(self.remote))
         await self._pc.setLocalDescription(await self._pc.createAnswer())
-        return self._pc.localDescription.sdp
+        return with_opus_fec(self._pc.localDescription.sdp)
 
     async def accept(self, answer: str) -> None:
         await self._pc.setRemoteDescription(RTCSessionDescription(answer, "answer"))
