@@ -58,6 +58,10 @@ QUIET_WAIT = 10
 """Frames to wait for a quiet one to drop before dropping whatever comes."""
 QUIET_RATIO = 0.25
 """A frame is quiet below this fraction of recent average energy."""
+QUIET_FLOOR = 1e-5
+"""A frame is quiet below this mean square (-50 dBFS) whatever came before: in a
+pause the codec's faint noise is as loud as its average, and the frame to drop
+must not be the first one of speech after it."""
 FADE = 120
 """Crossfade length over a dropped frame (2.5 ms)."""
 NEW_STREAM_DISTANCE = 50
@@ -358,7 +362,7 @@ class PlayoutBuffer:
         if not self._owed:
             return 0
         self._trim_wait += 1
-        quiet = energy <= QUIET_RATIO * self._energy
+        quiet = energy <= QUIET_RATIO * self._energy or energy <= QUIET_FLOOR
         if not (self._urgent or quiet or self._trim_wait > QUIET_WAIT):
             return 0
         if self._owed >= count:

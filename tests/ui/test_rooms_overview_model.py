@@ -3,7 +3,6 @@ with drag and drop that asks the server instead of moving rows itself."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
 
 import pytest
@@ -396,7 +395,11 @@ def test_both_model_testers_follow_a_whole_session(qtmodeltester: ModelTester) -
     assert model.rowCount(room(model, None)) == 16
 
 
-def test_a_large_session_moves_one_attendee_cheaply(qtmodeltester: ModelTester) -> None:
+def test_a_large_session_moves_one_attendee_with_one_row_move(
+    qtmodeltester: ModelTester,
+) -> None:
+    """Not a reset nor a rebuild of 2,000 rows: one move and three changed cells
+    (speed itself is measured in bench/ui_panel.py, not here)."""
     names = tuple(f"Room {at}" for at in range(1, 101))
     cast = tuple(
         (f"u{at:04}", f"Attendee {at:04}", PHONE if at % 7 == 0 else VOIP, at % 100 + 1)
@@ -407,15 +410,12 @@ def test_a_large_session_moves_one_attendee_cheaply(qtmodeltester: ModelTester) 
     model.update(big)
     watch(qtmodeltester, model)
     changes = Changes(model)
-    started = time.perf_counter()
     model.update(moved(big, "u0001", 50))
-    elapsed = time.perf_counter() - started
     assert changes.seen == ["rowsMoved"]
     assert len(changes.changed) == 3  # the two rooms' counts and the attendee's room
     shown = model.attendee(UserId("u0001"))
     assert shown is not None
     assert shown.room_id == RoomId(50)
-    assert elapsed < 0.5, f"one move took {elapsed:.3f} s"
 
 
 def test_the_session_starting_resets_once(qtmodeltester: ModelTester) -> None:
