@@ -193,6 +193,8 @@ async def _client(url: str, token: str, cid: str, seconds: float) -> None:
     used = (time.process_time() - cpu) / (time.perf_counter() - wall)
     print(f"cpu={used * 100:.2f}", flush=True)
     await asyncio.to_thread(sys.stdin.read)
+    for task in _draining:
+        task.cancel()
     await follower.close()
     await asyncio.to_thread(engine.stop)
     await client.close()

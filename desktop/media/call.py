@@ -24,10 +24,13 @@ from desktop.protocol.messages import SignalKind
 from .events import CallEvent, CallTooLarge, PeerChanged
 from .mixer import Mixer
 from .opus import OpusDecoder
-from .pcm import PcmRing
+from .pcm import BLOCK_SAMPLES, PcmRing
 from .peer import Peer, PeerState, makes_offer
 from .playout import PlayoutBuffer
 from .tracks import AudioFanout
+
+LOW_RING = 2 * BLOCK_SAMPLES
+"""Samples left in a voice's ring below which the pump asks its playout buffer."""
 
 MESH_LIMIT = 8
 """Callers a peer-to-peer call takes; a larger room needs a media server."""
@@ -59,8 +62,11 @@ class Voice:
         self.playout.push(packet.sequence_number, packet.timestamp, packet.payload, now)
         self.playout.fill(self.ring, now)
 
-    def fill(self, now: float) -> None:
-        self.playout.fill(self.ring, now)
+    def top_up(self, now: float) -> None:
+        """Between packets: only a ring about to run dry needs the playout buffer
+        (to recover or conceal a frame); each packet fills the ring as it comes."""
+        if self.ring.available < LOW_RING:
+            self.playout.fill(self.ring, now)
 
     def close(self, mixer: Mixer) -> None:
         mixer.remove_source(self.user)
@@ -153,9 +159,9 @@ class Call:
             voice.close(self._mixer)
         self.voices.clear()
 
-    def fill(self, now: float) -> None:
+    def top_up(self, now: float) -> None:
         for voice in self.voices.values():
-            voice.fill(now)
+            voice.top_up(now)
 
     async def _offer(self, user: UserId) -> None:
         peer = self._connect(user)

@@ -301,7 +301,7 @@ class MediaEngine:
                     packet = encoder.encode(sent)
                     if packet is not None:
                         fanout.send(packet)
-            active.call.fill(self._clock())
+            active.call.top_up(self._clock())
             active.woken.clear()
             # Not ``wait_for``: on Python 3.11 it can swallow a cancellation that
             # comes as the event is set, and the pump would never stop.
