@@ -20,7 +20,6 @@ from typing import Any, Final
 
 from PySide6.QtCore import (
     QAbstractListModel,
-    QByteArray,
     QCoreApplication,
     QModelIndex,
     QObject,
@@ -33,6 +32,7 @@ from PySide6.QtGui import QImage
 from desktop.core import AudioConnection, Conversation, Role, RoomId, UserId
 from desktop.protocol.messages import CallState
 from desktop.ui.audio import AUDIO_ICONS, audio_label
+from desktop.ui.models.keyed_rows import KeyedListModel
 from desktop.ui.resources import icon
 
 AnyIndex = QModelIndex | QPersistentModelIndex
@@ -162,7 +162,7 @@ def call_people(
     return sorted(rows, key=lambda row: row.sort_key)
 
 
-class CallModel(QAbstractListModel):
+class CallModel(KeyedListModel[CallPerson]):
     """One row per person in a room's call and per phone attendee of the room.
 
     ``clock`` gives seconds on a monotonic scale; the speaking indicator's hold
@@ -174,6 +174,8 @@ class CallModel(QAbstractListModel):
     """
 
     volume_changed = Signal(str, float)
+
+    role_names = ROLE_NAMES
 
     def __init__(
         self, clock: Callable[[], float] = time.monotonic, parent: QObject | None = None
@@ -225,9 +227,7 @@ class CallModel(QAbstractListModel):
         """Show the call of ``room_id`` (``None``: the main room), changing only
         the rows that differ from what is shown."""
         wanted = call_people(conversation, room_id, call, me)
-        self._remove_unwanted(wanted)
-        self._insert_missing(wanted)
-        self._refresh_changed(wanted)
+        self.reconcile(wanted)
         self._forget_all_but({row.user_id for row in wanted if not row.on_phone})
 
     def clear(self) -> None:
@@ -285,14 +285,6 @@ class CallModel(QAbstractListModel):
         self.volume_changed.emit(user, volume)
 
     # The model interface
-
-    def rowCount(self, parent: AnyIndex | None = None) -> int:
-        return 0 if parent is not None and parent.isValid() else len(self._rows)
-
-    def roleNames(self) -> dict[int, QByteArray]:
-        names = super().roleNames()
-        names.update({int(role): QByteArray(name) for role, name in ROLE_NAMES.items()})
-        return names
 
     def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not self.checkIndex(index, QAbstractListModel.CheckIndexOption.IndexIsValid):
@@ -372,39 +364,3 @@ class CallModel(QAbstractListModel):
             for user in set(store) - users:
                 del store[user]
         self._speaking &= users
-
-    def _remove_unwanted(self, wanted: list[CallPerson]) -> None:
-        """Remove rows of people who left or whose place in the order changed."""
-        keys = {row.user_id: row.sort_key for row in wanted}
-        doomed = [at for at, row in enumerate(self._rows) if keys.get(row.user_id) != row.sort_key]
-        for first, last in reversed(_runs(doomed)):
-            self.beginRemoveRows(QModelIndex(), first, last)
-            del self._rows[first : last + 1]
-            self.endRemoveRows()
-
-    def _insert_missing(self, wanted: list[CallPerson]) -> None:
-        """Insert the rows of ``wanted`` not shown yet; what is left after
-        :meth:`_remove_unwanted` is in ``wanted``'s order, so one pass finds the gaps."""
-        shown = {row.user_id for row in self._rows}
-        missing = [at for at, row in enumerate(wanted) if row.user_id not in shown]
-        for first, last in _runs(missing):
-            self.beginInsertRows(QModelIndex(), first, last)
-            self._rows[first:first] = wanted[first : last + 1]
-            self.endInsertRows()
-
-    def _refresh_changed(self, wanted: list[CallPerson]) -> None:
-        changed = [at for at, row in enumerate(wanted) if self._rows[at] != row]
-        for first, last in _runs(changed):
-            self._rows[first : last + 1] = wanted[first : last + 1]
-            self.dataChanged.emit(self.index(first), self.index(last))
-
-
-def _runs(rows: list[int]) -> list[tuple[int, int]]:
-    """Ascending row numbers grouped into (first, last) runs of neighbours."""
-    runs: list[tuple[int, int]] = []
-    for row in rows:
-        if runs and runs[-1][1] == row - 1:
-            runs[-1] = (runs[-1][0], row)
-        else:
-            runs.append((row, row))
-    return runs

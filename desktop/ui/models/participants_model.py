@@ -16,7 +16,6 @@ from typing import Any, Final
 
 from PySide6.QtCore import (
     QAbstractListModel,
-    QByteArray,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
@@ -25,6 +24,7 @@ from PySide6.QtCore import (
 
 from desktop.core import AudioConnection, Conversation, Member, Role, UserId
 from desktop.ui.audio import AUDIO_ICONS, audio_label
+from desktop.ui.models.keyed_rows import KeyedListModel
 from desktop.ui.resources import icon
 
 AnyIndex = QModelIndex | QPersistentModelIndex
@@ -83,14 +83,15 @@ def participants(conversation: Conversation) -> list[Participant]:
     return sorted(map(row, conversation.members.values()), key=lambda p: p.sort_key)
 
 
-class ParticipantsModel(QAbstractListModel):
+class ParticipantsModel(KeyedListModel[Participant]):
     """One row per member of a conversation, kept current by :meth:`update`."""
+
+    role_names = ROLE_NAMES
 
     def __init__(
         self, conversation: Conversation | None = None, parent: QObject | None = None
     ) -> None:
         super().__init__(parent)
-        self._rows: list[Participant] = []
         if conversation is not None:
             self.update(conversation)
 
@@ -100,22 +101,12 @@ class ParticipantsModel(QAbstractListModel):
     def update(self, conversation: Conversation) -> None:
         """Show ``conversation``'s members, changing only the rows that differ."""
         wanted = participants(conversation)
-        self._remove_unwanted(wanted)
-        self._insert_missing(wanted)
-        self._refresh_changed(wanted)
+        self.reconcile(wanted)
 
     def clear(self) -> None:
         self.beginResetModel()
         self._rows = []
         self.endResetModel()
-
-    def rowCount(self, parent: AnyIndex | None = None) -> int:
-        return 0 if parent is not None and parent.isValid() else len(self._rows)
-
-    def roleNames(self) -> dict[int, QByteArray]:
-        names = super().roleNames()
-        names.update({int(role): QByteArray(name) for role, name in ROLE_NAMES.items()})
-        return names
 
     def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not self.checkIndex(index, QAbstractListModel.CheckIndexOption.IndexIsValid):
@@ -151,42 +142,3 @@ class ParticipantsModel(QAbstractListModel):
 
     def role_text(self, role: Role) -> str:
         return self.tr("Moderator") if role is Role.MODERATOR else self.tr("Participant")
-
-    def _remove_unwanted(self, wanted: list[Participant]) -> None:
-        """Remove rows of members who left or whose place in the order changed."""
-        keys = {row.user_id: row.sort_key for row in wanted}
-        doomed = [at for at, row in enumerate(self._rows) if keys.get(row.user_id) != row.sort_key]
-        for first, last in reversed(_runs(doomed)):
-            self.beginRemoveRows(QModelIndex(), first, last)
-            del self._rows[first : last + 1]
-            self.endRemoveRows()
-
-    def _insert_missing(self, wanted: list[Participant]) -> None:
-        """Insert the rows of ``wanted`` that are not shown yet.
-
-        What is left after :meth:`_remove_unwanted` is a subsequence of
-        ``wanted`` (same keys, same order), so one pass finds the gaps.
-        """
-        shown = {row.user_id for row in self._rows}
-        missing = [at for at, row in enumerate(wanted) if row.user_id not in shown]
-        for first, last in _runs(missing):
-            self.beginInsertRows(QModelIndex(), first, last)
-            self._rows[first:first] = wanted[first : last + 1]
-            self.endInsertRows()
-
-    def _refresh_changed(self, wanted: list[Participant]) -> None:
-        changed = [at for at, row in enumerate(wanted) if self._rows[at] != row]
-        for first, last in _runs(changed):
-            self._rows[first : last + 1] = wanted[first : last + 1]
-            self.dataChanged.emit(self.index(first), self.index(last))
-
-
-def _runs(rows: list[int]) -> list[tuple[int, int]]:
-    """Ascending row numbers grouped into (first, last) runs of neighbours."""
-    runs: list[tuple[int, int]] = []
-    for row in rows:
-        if runs and runs[-1][1] == row - 1:
-            runs[-1] = (runs[-1][0], row)
-        else:
-            runs.append((row, row))
-    return runs
