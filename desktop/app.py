@@ -27,6 +27,7 @@ from PySide6.QtWidgets import QApplication
 from desktop.calls import Calls
 from desktop.client import Client
 from desktop.demo.launcher import DemoAttendees
+from desktop.media.ice import is_local
 from desktop.server import EmbeddedServer, Settings
 from desktop.ui.attendance import Attendance
 from desktop.ui.breakout_flow import BreakoutFlow
@@ -65,7 +66,7 @@ class Roomcast:
         self.front: Front | None = None
         self.calls = Calls(
             Path(platformdirs.user_config_dir("Roomcast", "Roomcast")),
-            local_only=not args.server,
+            local_only=not args.server or is_local(args.server),
         )
         self.closed = asyncio.Event()
         self._scratch: tempfile.TemporaryDirectory[str] | None = None

@@ -172,7 +172,7 @@ LAYER_DEPENDENCIES = {
     "server": {"protocol", "core", "eventlog"},
     "client": {"protocol", "core"},
     "cli": {"client", "protocol", "core"},
-    "demo": {"client", "protocol", "core", "eventlog"},
+    "demo": {"client", "protocol", "core", "eventlog", "media"},
     "media": {"client", "protocol", "core"},
     "ui": {"client", "protocol", "core", "media"},
 }

@@ -6,10 +6,8 @@ room's call after a moment (Just Listening muted; phone attendees are on the
 bridge, not in the app's call), sometimes says hello in the room's chat and
 now and then asks for help, cancelling later if nobody came. When attendees
 choose their own rooms it picks one; asked to switch to the phone, it may
-agree; back in the main room, it joins the main call again.
-
-An attendee enters a call in exactly one place, :meth:`Attendee._enter_call`:
-the sound a VOIP attendee sends into its room's call starts beside that join.
+agree; back in the main room, it joins the main call again. In a call with a
+real person it is heard (see ``voice.py``).
 """
 
 from __future__ import annotations
@@ -46,6 +44,7 @@ from desktop.protocol.notices import Assigned, BackInMainRoom, SwitchToPhone
 from .logs import failed, log
 from .order import Behaviour, Span
 from .people import Person
+from .voice import DemoVoice
 
 GREETINGS = (
     "Hi everyone!",
@@ -86,6 +85,7 @@ class Attendee:
         self._tasks: set[asyncio.Task[None]] = set()
         self._calls = asyncio.Lock()
         self._unsubscribe: Callable[[], None] | None = None
+        self._voice: DemoVoice | None = None
 
     @property
     def user_id(self) -> UserId:
@@ -108,8 +108,11 @@ class Attendee:
         finally:
             unsubscribe()
 
-    def start(self) -> None:
-        """Follow the conversation from now on, starting with a look around."""
+    def start(self, is_real: Callable[[UserId], bool]) -> None:
+        """Follow the conversation from now on, starting with a look around;
+        ``is_real`` tells people from the crowd, for calls (see ``voice.py``)."""
+        self._voice = DemoVoice(self.client, self._conversation_id, is_real, self._rng)
+        self._voice.start()
         self._unsubscribe = self.client.mirror.subscribe(self._on_change)
         self._soon(self._look_around())
 
@@ -122,6 +125,8 @@ class Attendee:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        if self._voice is not None:
+            await self._voice.close()
         await self._hang_up()
         await self.client.close()
 

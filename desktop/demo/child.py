@@ -15,6 +15,8 @@ import signal
 import sys
 import threading
 
+from desktop.media.ice import is_local, loopback_only
+
 from .crowd import DemoError, gathered
 from .logs import configure, failed, log
 from .order import Order, OrderRefused, read_order, ready_line
@@ -30,7 +32,9 @@ def main() -> int:
     except OrderRefused as error:
         log("order_refused", reason=str(error))
         return 2
-    return asyncio.run(serve(order))
+    # The demo runs beside an embedded server: every call stays on this machine.
+    with loopback_only() if is_local(order.url) else contextlib.nullcontext():
+        return asyncio.run(serve(order))
 
 
 def read_first_line(fd: int) -> bytes:

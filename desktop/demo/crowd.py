@@ -55,8 +55,9 @@ async def gathered(order: Order) -> AsyncIterator[list[Attendee]]:
         finally:
             await moderator.close()
         await _until_everyone_arrived(attendees)
+        crowd = {attendee.user_id for attendee in attendees}
         for attendee in attendees:
-            attendee.start()
+            attendee.start(lambda user: user not in crowd)
         yield attendees
     finally:
         await asyncio.gather(*(attendee.close() for attendee in attendees), return_exceptions=True)

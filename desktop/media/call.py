@@ -103,10 +103,6 @@ class Call:
         self._tasks: set[asyncio.Task[None]] = set()
         self.too_large = False
 
-    @property
-    def peers(self) -> dict[UserId, Peer]:
-        return self._peers
-
     async def set_members(self, members: Iterable[UserId]) -> None:
         """Who else is in the call now: connect to newcomers, let go of leavers."""
         others = frozenset(members) - {self.me}

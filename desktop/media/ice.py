@@ -7,8 +7,10 @@ stay on 127.0.0.1, and loopback is then the only address that works anyway.
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Iterator
 from contextlib import contextmanager
+from urllib.parse import urlsplit
 
 import aioice.ice
 
@@ -28,3 +30,14 @@ def loopback_only() -> Iterator[None]:
         yield
     finally:
         aioice.ice.get_host_addresses = original
+
+
+def is_local(url: str) -> bool:
+    """Whether the server at ``url`` runs on this machine (a loopback address)."""
+    host = urlsplit(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

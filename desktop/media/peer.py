@@ -8,7 +8,6 @@ is Just Listening: they offer or answer ``recvonly`` and open no microphone.
 
 from __future__ import annotations
 
-import asyncio
 import re
 from collections.abc import Callable
 from enum import StrEnum
@@ -117,7 +116,3 @@ class Peer:
         if state is not self.state:
             self.state = state
             self._on_state(state)
-
-
-async def close_all(peers: list[Peer]) -> None:
-    await asyncio.gather(*(peer.close() for peer in peers))

@@ -79,10 +79,6 @@ class AudioFanout:
         for track in self._tracks.values():
             track.put(packet)
 
-    @property
-    def peers(self) -> int:
-        return len(self._tracks)
-
 
 PacketHandler = Callable[[RtpPacket], None]
 

@@ -55,3 +55,20 @@ def test_ui_panel_benchmark_prints_its_figures() -> None:
         "drop_vs_baseline_ratio",
     ):
         assert figures[name] > 0, name
+
+
+def test_audio_latency_benchmark_prints_its_figures() -> None:
+    figures = run_benchmark("audio_latency.py", "--seconds", "3", "--mesh-seconds", "1")
+    assert figures["clicks_clean"] >= 2
+    assert figures["clicks_after_loss"] >= 2
+    for name in (
+        "aiortc_latency_ms_p50",
+        "aiortc_latency_after_loss_ms_p50",
+        "latency_ms_p50",
+        "latency_vs_aiortc_ratio",
+        "latency_after_loss_ms_p50",
+        "naive_cpu_per_audio_peer_pct",
+        "cpu_per_audio_peer_pct",
+        "mesh_cpu_vs_naive_ratio",
+    ):
+        assert figures[name] > 0, name

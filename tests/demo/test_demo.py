@@ -4,6 +4,7 @@ while breakout rooms run. Every wait is on what the moderator's client sees."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import signal
@@ -16,7 +17,9 @@ from pathlib import Path
 
 import pytest
 import pytest_asyncio
+from audiokit import Recorder, Tone, sounding, virtual_devices
 from netkit import Clock, running, server_settings, signed_up, state, told, until, view
+from rtckit import Connections
 
 from desktop.client import Client
 from desktop.core import (
@@ -38,6 +41,9 @@ from desktop.core.commands import (
 from desktop.core.events import MessagePosted
 from desktop.demo import Behaviour, DemoAttendees, DemoFailed
 from desktop.demo.attendee import GREETINGS
+from desktop.media.engine import MediaEngine
+from desktop.media.follow import CallFollower
+from desktop.media.ice import loopback_only
 from desktop.protocol.notices import HelpNeeded
 from desktop.server import EmbeddedServer
 
@@ -55,6 +61,7 @@ QUICK = Behaviour(
 """People who react at once and do nothing unasked; tests turn single habits on."""
 
 ROOMS = ("Team Alpha", "Team Beta", "Team Gamma")
+AUDIBLE_DBFS = -30.0
 
 
 @dataclass
@@ -245,6 +252,45 @@ async def test_in_a_session_they_join_their_rooms_calls_and_come_back(host: Host
 
         await host.execute(EndBreakouts())
         await host.until(all_in_main_call(host), "everyone back in the main call")
+
+
+async def test_a_moderator_visiting_a_room_hears_its_voip_attendees(host: Host) -> None:
+    """The crowd's voices connect to the real person only, and the VOIP ones hum."""
+    with loopback_only():
+        async with demo(host, 12):
+            automatic = BreakoutSettings(mode=AssignmentMode.AUTOMATIC)
+            await host.execute(
+                SetUpBreakouts(room_names=ROOMS, settings=automatic), StartBreakouts()
+            )
+            await host.until(all_in_their_rooms_calls(host), "everyone in their room's call")
+            rooms_of = state(host.client, host.conversation_id).breakouts.plan.rooms_of
+            talkers = {m.user_id: m.audio for m in host.talkers()}
+            room = next(rooms_of[u] for u, a in talkers.items() if a is AudioConnection.VOIP)
+            present = {u for u in talkers if rooms_of.get(u) == room}
+            voip = {u for u in present if talkers[u] is AudioConnection.VOIP}
+
+            connections = Connections()
+            silence = Tone(440.0, 0.0)
+            engine = MediaEngine(
+                audio=virtual_devices(silence, Recorder()),
+                tell=connections.tell,
+                echo_cancellation=False,
+            )
+            engine.start()
+            follower = CallFollower(host.client, engine)
+            try:
+                await host.client.join_call(host.conversation_id, room)
+                await asyncio.to_thread(connections.wait_for, connections.connected(*present))
+
+                def humming() -> bool:
+                    levels = engine.levels()
+                    return any(levels.get(user, -100.0) > AUDIBLE_DBFS for user in voip)
+
+                await sounding(humming, "a VOIP attendee humming", timeout=30)
+            finally:
+                await follower.close()
+                await asyncio.to_thread(engine.stop)
+            assert set(connections.states) == present  # the visitor's peers: that room
 
 
 async def test_a_help_request_reaches_the_moderator_and_is_cancelled_later(host: Host) -> None:
