@@ -25,6 +25,7 @@ SHOTS = (
     "rooms_overview.png",
     "participant_join_banner.png",
     "rooms_overview_dark.png",
+    "room_call.png",
 )
 
 

@@ -21,9 +21,17 @@ from PySide6.QtWidgets import QApplication, QPushButton, QWidget
 
 from desktop.app import DEMO_ATTENDEES, Front, Roomcast, open_window, parse
 from desktop.client import Client
-from desktop.core import AudioConnection, BreakoutSettings, Conversation, PhoneBridge, UserId
+from desktop.core import (
+    AudioConnection,
+    BreakoutSettings,
+    Conversation,
+    PhoneBridge,
+    RoomId,
+    UserId,
+)
 from desktop.core.commands import AddMember, SetUpBreakouts
 from desktop.ui.breakout_panel import BreakoutPanel
+from desktop.ui.models.call_model import CallModel, CallRole, PersonState
 from desktop.ui.theme import apply_theme, is_dark
 
 WAIT = 60.0
@@ -82,6 +90,11 @@ async def tour(out: Path) -> None:
     view.open_breakouts_tab()
     shot(front.window, out / "rooms_overview_dark.png")
 
+    front.breakouts.visit(_room(front, "Team Gamma"))
+    view.call_button.click()
+    await until(lambda: _connected(view.call.model()) >= 2, "the room's call connected")
+    shot(front.window, out / "room_call.png")
+
     await sam.session.close()
     app.closed.set()
     await running
@@ -117,6 +130,16 @@ async def _set_up(front: Front) -> None:
     settings = BreakoutSettings(time_limit=20 * 60, closing_countdown=60, bridge=bridge)
     front.session.execute(cid, SetUpBreakouts(room_names=ROOMS, settings=settings))
     await until(lambda: _state(front).breakouts.is_set_up, "rooms set up")
+
+
+def _room(front: Front, name: str) -> RoomId:
+    return next(room.id for room in _state(front).breakouts.rooms if room.name == name)
+
+
+def _connected(model: CallModel) -> int:
+    """Tiles of people whose call is connected (the demo's voices in the room)."""
+    states = (model.data(model.index(row), CallRole.StateRole) for row in range(model.rowCount()))
+    return sum(state == PersonState.CONNECTED for state in states)
 
 
 def _make_conflict(front: Front) -> None:
