@@ -16,6 +16,7 @@ from collections.abc import Callable
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from desktop.core import AudioConnection, RoomId, UserId
+from desktop.media.call import MESH_LIMIT
 from desktop.media.devices import DeviceChoice, DeviceKind, list_devices
 from desktop.media.engine import MediaEngine
 from desktop.media.events import AudioProblem, CallEvent, CallTooLarge, PeerChanged
@@ -129,6 +130,8 @@ class CallFlow(QObject):
         audio = me.audio if me is not None else AudioConnection.VOIP
         self.call_view.set_mode(mode_for(audio), dial_in_for(conversation, room))
         participants = state.participants if state is not None else ()
+        if len(participants) <= MESH_LIMIT:  # small enough (again) for the engine
+            self.call_view.set_too_large(None, MESH_LIMIT)
         self.call_view.set_muted(
             any(p.user_id == self.session.me and p.muted for p in participants)
         )
