@@ -43,14 +43,15 @@ TICK_SECONDS = 0.01
 """The pump wakes at least this often to keep every playout buffer topped up, and
 at once when a captured frame is complete."""
 
-logger = logging.getLogger(__name__)
-
 SILENT_DBFS = -100.0
+"""The microphone's level when none is open."""
 
 SHUTDOWN_SECONDS = 5.0
 """How long stopping waits for aiortc's last tasks."""
 
 T = TypeVar("T")
+
+logger = logging.getLogger(__name__)
 
 
 class AudioIO(Protocol):
