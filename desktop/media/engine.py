@@ -106,11 +106,12 @@ class _Active:
     """The call we are in, with its audio path and pump."""
 
     def __init__(
-        self, call: Call, audio: AudioIO, capture: PcmRing | None, woken: asyncio.Event
+        self, call: Call, plan: AudioPlan, audio: AudioIO, woken: asyncio.Event
     ) -> None:
         self.call = call
+        self.plan = plan
         self.audio = audio
-        self.capture = capture
+        self.capture = plan.capture
         self.woken = woken
         self.echo: EchoCanceller | None = None
         self.pump: asyncio.Task[None] | None = None
@@ -196,6 +197,11 @@ class MediaEngine:
     def leave(self) -> concurrent.futures.Future[None]:
         return self.submit(self._leave())
 
+    def reopen_devices(self) -> concurrent.futures.Future[None]:
+        """Open the sound devices again (another one was chosen, or one came back);
+        the call and its connections go on."""
+        return self.submit(self._reopen_devices())
+
     def set_gain(self, user: UserId, gain: float) -> None:
         self.mixer.set_gain(user, gain)
 
@@ -251,7 +257,7 @@ class MediaEngine:
             on_error=self._on_audio_error,
             played=echo.process_render if echo is not None else None,
         )
-        active = self._active = _Active(call, self._audio(plan), capture, woken)
+        active = self._active = _Active(call, plan, self._audio(plan), woken)
         active.echo = echo
         active.audio.start()
         active.pump = asyncio.ensure_future(self._pump(active, fanout))
@@ -264,6 +270,13 @@ class MediaEngine:
     async def _deliver(self, sender: UserId, kind: SignalKind, sdp: str) -> None:
         if self._active is not None:
             await self._active.call.on_signal(sender, kind, sdp)
+
+    async def _reopen_devices(self) -> None:
+        active = self._active
+        if active is not None:
+            active.audio.stop()
+            active.audio = self._audio(active.plan)
+            active.audio.start()
 
     async def _leave(self) -> None:
         active, self._active = self._active, None

@@ -4,8 +4,8 @@
 is in or visiting); the call view then shows who is there, as the server's call
 state and the engine's connections say. A moderator in a call who visits a room
 moves into that room's call. Mute, leave and per-peer volume go to the server and
-the engine; the devices dialog lists the sound devices and remembers the choice
-for the next call.
+the engine; the devices dialog lists the sound devices, and a choice is remembered
+and takes effect at once.
 """
 
 from __future__ import annotations
@@ -194,13 +194,14 @@ class CallFlow(QObject):
         dialog.open()
 
     def on_dialog_devices_chosen(self, input_name: object, output_name: object, echo: bool) -> None:
-        """Remembered, and used from the next call on."""
+        """Remembered, and used at once."""
         choice = DeviceChoice(
             input=input_name if isinstance(input_name, str) else None,
             output=output_name if isinstance(output_name, str) else None,
         )
         self._choose(choice)
-        self.engine.echo_cancellation = echo
+        self.engine.echo_cancellation = echo  # from the next call on
+        self.engine.reopen_devices()
 
     def on_dialog_finished(self) -> None:
         self.dialog = None

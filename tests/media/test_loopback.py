@@ -10,8 +10,9 @@ from audiokit import Recorder, Tone, level_at, virtual_devices
 from rtckit import Connections, Switchboard
 
 from desktop.core import UserId
-from desktop.media.engine import MediaEngine
+from desktop.media.engine import AudioPlan, MediaEngine
 from desktop.media.ice import loopback_only
+from desktop.media.sound_io import VirtualSoundIO
 
 AMPLITUDE = 0.25
 TONES = {UserId("ann"): 440.0, UserId("ben"): 660.0, UserId("cat"): 990.0}
@@ -22,11 +23,16 @@ class Person:
         self.user = user
         self.connections = Connections()
         self.recorder = Recorder()
-        devices = virtual_devices(Tone(TONES[user], AMPLITUDE), self.recorder)
+        self.opened = 0
+        self._devices = virtual_devices(Tone(TONES[user], AMPLITUDE), self.recorder)
         self.engine = MediaEngine(
-            audio=devices, tell=self.connections.tell, echo_cancellation=False
+            audio=self._open_devices, tell=self.connections.tell, echo_cancellation=False
         )
         board.engines[user] = self.engine
+
+    def _open_devices(self, plan: AudioPlan) -> VirtualSoundIO:
+        self.opened += 1
+        return self._devices(plan)
 
 
 @pytest.fixture
@@ -68,3 +74,18 @@ def test_each_engine_hears_exactly_the_others(board: Switchboard, count: int) ->
             else:
                 # Opus at 32 kbit/s keeps a pure tone's level within about 1 dB.
                 assert 0.8 * AMPLITUDE < level < 1.2 * AMPLITUDE, (listener, user, level)
+
+
+def test_devices_opened_again_mid_call_keep_the_call_going(board: Switchboard) -> None:
+    users = list(TONES)[:2]
+    people = call(board, users)
+    ann, ben = people
+    try:
+        ben.connections.wait_for(ben.connections.connected(ann.user))
+        ben.engine.reopen_devices().result(timeout=10)
+        heard = ben.recorder.record(1.0)
+    finally:
+        for person in people:
+            person.engine.stop()
+    assert ben.opened == 2
+    assert level_at(heard, TONES[ann.user]) > 0.8 * AMPLITUDE
