@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 import os
 import select
-import shutil
 import subprocess
 import tempfile
 import time
@@ -26,22 +25,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-import pytest
+from programs import require
 
 START_TIMEOUT = 10.0
 """Seconds a program may take to come up."""
 
 STOP_TIMEOUT = 5.0
 """Seconds a program may take to exit after SIGTERM before it is killed."""
-
-PACKAGES = {
-    "Xvfb": "xvfb",
-    "dbus-daemon": "dbus-daemon",
-    "dbus-send": "dbus-bin",
-    "dunst": "dunst",
-    "dunstctl": "dunst",
-}
-"""The Debian package providing each program these helpers run."""
 
 _NOTIFICATIONS = "org.freedesktop.Notifications"
 
@@ -90,18 +80,6 @@ printf '%s\\n' "$menu" | grep -m 1 -F -e "#$label (" > "$here/picked.part"
 cat "$here/picked.part"
 mv "$here/picked.part" "$here/picked"
 """
-
-
-def require(*programs: str) -> None:
-    """Fail the test, naming the Debian packages, if a program is not installed."""
-    missing = [program for program in programs if shutil.which(program) is None]
-    if missing:
-        packages = " ".join(sorted({PACKAGES.get(program, program) for program in missing}))
-        pytest.fail(
-            f"{', '.join(missing)} not found: install the Debian packages {packages} "
-            "(scripts/dev.sh test installs them)",
-            pytrace=False,
-        )
 
 
 @dataclass(frozen=True)
@@ -264,7 +242,7 @@ def desktop_session() -> Iterator[Session]:
 @contextmanager
 def notification_desktop() -> Iterator[NotificationServer]:
     """Xvfb, a private session bus and dunst serving both; yields the running dunst."""
-    require(*PACKAGES)
+    require("Xvfb", "dbus-daemon", "dbus-send", "dunst", "dunstctl")
     with desktop_session() as session, dunst(session) as server:
         yield server
 

@@ -49,7 +49,6 @@ import contextlib
 import os
 import re
 import secrets
-import shutil
 import socket
 import subprocess
 import tempfile
@@ -63,6 +62,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from programs import require
 
 from desktop.media import devices
 from desktop.media.pcm import SAMPLE_RATE, Samples
@@ -70,32 +70,10 @@ from desktop.media.pcm import SAMPLE_RATE, Samples
 START_TIMEOUT = 10.0
 """Seconds the server, or a recording's first block, may take to come."""
 
-PACKAGES = {
-    "pulseaudio": "pulseaudio",
-    "pactl": "pulseaudio-utils",
-    "paplay": "pulseaudio-utils",
-    "parec": "pulseaudio-utils",
-    "espeak-ng": "espeak-ng",
-    "sox": "sox",
-}
-"""The Debian package providing each program these helpers run."""
-
 _ALSA_PLUGIN_PACKAGES = "libasound2-plugins libportaudio2"
 
 _ENVIRONMENT = ("PULSE_SERVER", "PULSE_COOKIE", "PULSE_CLIENTCONFIG", "ALSA_CONFIG_PATH")
 """What points this process's sound clients (PortAudio among them) at a server."""
-
-
-def require(*programs: str) -> None:
-    """Fail the test, naming the Debian packages, if a program is not installed."""
-    missing = [program for program in programs if shutil.which(program) is None]
-    if missing:
-        packages = " ".join(sorted({PACKAGES.get(program, program) for program in missing}))
-        pytest.fail(
-            f"{', '.join(missing)} not found: install the Debian packages {packages} "
-            "(scripts/dev.sh test installs them)",
-            pytrace=False,
-        )
 
 
 @dataclass(frozen=True)
