@@ -105,9 +105,7 @@ class CaptureRing(PcmRing):
 class _Active:
     """The call we are in, with its audio path and pump."""
 
-    def __init__(
-        self, call: Call, plan: AudioPlan, audio: AudioIO, woken: asyncio.Event
-    ) -> None:
+    def __init__(self, call: Call, plan: AudioPlan, audio: AudioIO, woken: asyncio.Event) -> None:
         self.call = call
         self.plan = plan
         self.audio = audio
