@@ -27,14 +27,17 @@ from desktop.media.pcm import SAMPLE_RATE, Samples
 from desktop.media.sound_io import SoundIO
 
 WAVEFORM = 0.9
-"""The median normalised correlation of each half second of what was said with what
-the other machine played, each aligned on its own (the playout buffer may cut a few
-milliseconds between them to catch up, with a crossfade, as it should). Opus at
-32 kbit/s keeps voiced speech's waveform close: 0.95–0.97 here."""
-ENVELOPE = 0.95
-"""The correlation of the loudness over time (10 ms steps) of the whole utterance:
-0.99 and more here; a lost or concealed stretch, noise, a doubled or missing voice
-falls well below."""
+"""The best normalised correlation of a half second of what was said with what the
+other machine played, each half second aligned on its own. Opus at 32 kbit/s keeps
+voiced speech's waveform close: 0.95–0.97 here. Only the best counts: on a busy
+machine the playout buffer may cut a few milliseconds inside some of them to catch
+up (with a crossfade, as it should), which drops a waveform match to 0.5–0.6."""
+ENVELOPE = 0.8
+"""The worst correlation of a half second's loudness over time (10 ms steps) with
+what was heard there: 0.99 and more here where nothing was cut, 0.89–0.96 where the
+playout buffer cut a few milliseconds to catch up. A lost or concealed stretch
+(30 ms gone in one place already reads 0.73), noise, a doubled or missing voice
+fall below."""
 SEGMENT = SAMPLE_RATE // 2
 SLACK = SAMPLE_RATE // 10
 """How far (100 ms) a segment may sit from where the whole utterance lines up."""
@@ -93,12 +96,12 @@ def test_speech_said_on_one_machine_is_heard_on_the_other(
     finally:
         for engine in board.engines.values():
             engine.stop()
-    segments = segment_correlations(heard, spoken)
+    segments = segment_matches(heard, spoken)
     assert len(segments) >= 3, "too little speech"
-    assert np.median(segments) >= WAVEFORM, f"half-second correlations: {segments}"
-    _, offset = aligned_correlation(heard, spoken)
-    envelopes = np.corrcoef(envelope(spoken), envelope(heard[offset : offset + len(spoken)]))
-    assert envelopes[0, 1] >= ENVELOPE, f"loudness over time correlates {envelopes[0, 1]:.3f}"
+    waveforms = [waveform for waveform, _ in segments]
+    loudness = [shape for _, shape in segments]
+    assert max(waveforms) >= WAVEFORM, f"half-second waveform correlations: {waveforms}"
+    assert min(loudness) >= ENVELOPE, f"half-second loudness correlations: {loudness}"
 
 
 def envelope(samples: Samples) -> Samples:
@@ -109,10 +112,10 @@ def envelope(samples: Samples) -> Samples:
     return loudness
 
 
-def segment_correlations(heard: Samples, spoken: Samples) -> list[float]:
-    """The correlation of each half second of speech with what was heard, each
-    aligned on its own: the playout buffer may drop or stretch a few milliseconds
-    between them, which is no fault but would blur one alignment for the whole."""
+def segment_matches(heard: Samples, spoken: Samples) -> list[tuple[float, float]]:
+    """For each half second of speech, aligned on its own (the playout buffer may
+    cut a few milliseconds between them, which would blur one alignment for the
+    whole): how well its waveform and its loudness over time match what was heard."""
     _, offset = aligned_correlation(heard, spoken)
     result = []
     for start in range(0, len(spoken) - SEGMENT, SEGMENT):
@@ -120,6 +123,7 @@ def segment_correlations(heard: Samples, spoken: Samples) -> list[float]:
         if np.sqrt(np.mean(part**2)) < SPEECH_RMS:
             continue  # a pause
         near = heard[max(0, offset + start - SLACK) : offset + start + SEGMENT + SLACK]
-        correlation, _ = aligned_correlation(near, part)
-        result.append(round(correlation, 3))
+        waveform, at = aligned_correlation(near, part)
+        shape = np.corrcoef(envelope(part), envelope(near[at : at + SEGMENT]))[0, 1]
+        result.append((round(waveform, 3), round(float(shape), 3)))
     return result
