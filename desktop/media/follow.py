@@ -134,13 +134,15 @@ class CallFollower:
             return
         breakouts = mirror.conversation.breakouts
         room = breakouts.plan.rooms_of.get(me) if breakouts.is_live else None
-        task = asyncio.ensure_future(self._join(conversation_id, room))
+        member = mirror.conversation.members.get(me)
+        listening = member is not None and member.audio is AudioConnection.JUST_LISTENING
+        task = asyncio.ensure_future(self._join(conversation_id, room, muted=listening))
         self._rejoining.add(task)
         task.add_done_callback(self._rejoining.discard)
 
-    async def _join(self, conversation_id: str, room: RoomId | None) -> None:
+    async def _join(self, conversation_id: str, room: RoomId | None, *, muted: bool) -> None:
         try:
-            await self._client.join_call(conversation_id, room)
+            await self._client.join_call(conversation_id, room, muted=muted)
         except ServerError as error:
             logger.info("call.follow_refused room=%s code=%s", room, error.code)
 

@@ -29,7 +29,13 @@ AMPLITUDE = 0.1
 """Five tones at this level add up to no more than half of full scale."""
 TONES = {"mod": 400.0, "ann": 600.0, "ben": 850.0, "cat": 1100.0, "dan": 1400.0}
 AUDIBLE_DBFS = -30.0
-PARTICIPANTS = {name: AudioConnection.VOIP for name in TONES if name != "mod"}
+LISTENER = UserId("dan")
+"""Just Listening: in every call, sending nothing, and always joined muted."""
+PARTICIPANTS = {
+    name: AudioConnection.JUST_LISTENING if name == LISTENER else AudioConnection.VOIP
+    for name in TONES
+    if name != "mod"
+}
 
 
 class Caller:
@@ -56,7 +62,8 @@ class Caller:
         await asyncio.wrap_future(self.engine.submit(asyncio.sleep(0)))
         condition = self.connections.connected(*users)
         await asyncio.to_thread(self.connections.wait_for, condition)
-        await sounding(lambda: self.hears(users), f"{self.user} hearing {users}")
+        talkers = users - {LISTENER}
+        await sounding(lambda: self.hears(talkers), f"{self.user} hearing {talkers}")
 
     def hears(self, users: set[UserId]) -> bool:
         levels = self.engine.levels()
@@ -91,7 +98,7 @@ async def hears_exactly(everyone: dict[UserId, Caller], calls: dict[CallKey, set
         for listener in group:
             for speaker, frequency in TONES.items():
                 level = level_at(heard[listener], frequency)
-                if speaker in group and speaker != listener:
+                if speaker in group and speaker not in (listener, LISTENER):
                     assert level > 0.7 * AMPLITUDE, f"{listener} hardly hears {speaker}: {level}"
                 else:
                     assert level < 0.1 * AMPLITUDE, f"{listener} hears {speaker}: {level}"
@@ -119,6 +126,15 @@ async def test_calls_follow_the_rooms_from_start_to_end(tmp_path: Path) -> None:
                 calls.setdefault(CallKey(cid, room), set()).add(user)
             assert sorted(map(len, calls.values())) == [1, 2, 2]
             await hears_exactly(everyone, calls)
+            # The follower brought the listener into the room's call, muted.
+            room_calls = host.mirror.conversations[cid].calls
+            [listener] = [
+                p
+                for state in room_calls.values()
+                for p in state.participants
+                if p.user_id == LISTENER
+            ]
+            assert listener.muted
 
             await host.execute(cid, EndBreakouts())
             await until(
