@@ -14,9 +14,10 @@ def run_benchmark(script: str, *arguments: str) -> dict[str, float]:
         [sys.executable, str(BENCH / script), *arguments],
         capture_output=True,
         text=True,
-        check=True,
+        check=False,
         timeout=120,
     )
+    assert result.returncode == 0, f"{script} failed:\n{result.stderr[-3000:]}"
     lines = [line.split("=", 1) for line in result.stdout.splitlines()]
     return {name: float(value) for name, value in lines}
 
