@@ -1,25 +1,18 @@
 """Calls in tests: ICE on 127.0.0.1 only, and signalling handed straight across.
 
-Tests keep every packet on 127.0.0.1 (see ``desktop/media/ice.py``).
+Tests keep every packet on 127.0.0.1 with ``desktop.media.ice.loopback_only``.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from contextlib import AbstractContextManager
 
 from desktop.core import UserId
 from desktop.media.engine import MediaEngine
 from desktop.media.events import CallEvent, PeerChanged
-from desktop.media.ice import loopback_only
 from desktop.media.peer import PeerState
 from desktop.protocol.messages import SignalKind
-
-
-def loopback_ice() -> AbstractContextManager[None]:
-    """Every ICE agent made meanwhile offers 127.0.0.1 only."""
-    return loopback_only()
 
 
 class Switchboard:

@@ -55,10 +55,15 @@ class ConversationMirror:
 
     def call_of(self, user: UserId) -> RoomId | bool | None:
         """The room whose call ``user`` is in; ``False`` when in none."""
-        for room_id, state in self.calls.items():
+        state = self.call_with(user)
+        return False if state is None else state.room_id
+
+    def call_with(self, user: UserId) -> CallState | None:
+        """The call ``user`` is in (a member is in at most one), if any."""
+        for state in self.calls.values():
             if any(participant.user_id == user for participant in state.participants):
-                return room_id
-        return False
+                return state
+        return None
 
 
 Listener = Callable[[Change], None]

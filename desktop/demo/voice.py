@@ -111,10 +111,7 @@ class DemoVoice:
         member = mirror.conversation.members.get(me) if mirror and me else None
         if me is None or mirror is None or member is None:
             return
-        call = next(
-            (s for s in mirror.calls.values() if any(p.user_id == me for p in s.participants)),
-            None,
-        )
+        call = mirror.call_with(me)
         real = {p.user_id for p in call.participants if self._is_real(p.user_id)} if call else set()
         if (
             call is None

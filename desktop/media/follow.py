@@ -120,10 +120,10 @@ class CallFollower:
             member = mirror.conversation.members.get(me)
             if member is None or member.audio is AudioConnection.PHONE:
                 continue
-            for state in mirror.calls.values():
+            state = mirror.call_with(me)
+            if state is not None:
                 members = frozenset(p.user_id for p in state.participants)
-                if me in members:
-                    return CallKey(conversation_id, state.room_id), members, member.audio
+                return CallKey(conversation_id, state.room_id), members, member.audio
         return None
 
     def _rejoin(self, conversation_id: str, me: UserId) -> None:

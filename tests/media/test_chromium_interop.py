@@ -16,7 +16,7 @@ import pytest
 from audiokit import Recorder, Tone, level_at, virtual_devices
 from browserkit import CHROMIUM, BrowserPage, Report, chromium_page, write_tone
 from netkit import signed_up
-from rtckit import Connections, loopback_ice
+from rtckit import Connections
 
 from desktop.client import Client
 from desktop.core import AudioConnection, UserId
@@ -24,6 +24,7 @@ from desktop.core.commands import AddMember
 from desktop.media.engine import MediaEngine
 from desktop.media.events import PeerChanged
 from desktop.media.follow import CallFollower
+from desktop.media.ice import loopback_only
 from desktop.media.pcm import Samples
 from desktop.media.peer import PeerState
 from desktop.server import EmbeddedServer
@@ -122,7 +123,7 @@ class Caller:
 
 @pytest.fixture(autouse=True)
 def loopback() -> Iterator[None]:
-    with loopback_ice():
+    with loopback_only():
         yield
 
 
