@@ -68,8 +68,8 @@ class Voice:
         if self.ring.available < LOW_RING:
             self.playout.fill(self.ring, now)
 
-    def close(self, mixer: Mixer) -> None:
-        mixer.remove_source(self.user)
+    def close(self) -> None:
+        """Free the decoder, once nothing delivers packets any more."""
         self._decoder.close()
 
 
@@ -102,9 +102,12 @@ class Call:
         self.voices: dict[UserId, Voice] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self.too_large = False
+        self._closed = False
 
     async def set_members(self, members: Iterable[UserId]) -> None:
         """Who else is in the call now: connect to newcomers, let go of leavers."""
+        if self._closed:
+            return
         others = frozenset(members) - {self.me}
         self._members = others
         self.too_large = len(others) + 1 > MESH_LIMIT
@@ -131,6 +134,8 @@ class Call:
                 self._start(self._let_go(peer))
 
     async def _on_signal(self, sender: UserId, kind: SignalKind, sdp: str) -> None:
+        if self._closed:
+            return
         match kind:
             case SignalKind.OFFER if not self.too_large:
                 await self._drop(sender)
@@ -142,6 +147,12 @@ class Call:
                 await self._drop(sender)
 
     async def close(self) -> None:
+        """Let go of every connection; a closed call connects nobody again.
+
+        Closed first: a connection that fails while the others are being closed
+        must not start a retry, whose voice would outlive the call in the mixer.
+        """
+        self._closed = True
         for task in self._tasks:
             task.cancel()
         for task in list(self._tasks):
@@ -151,15 +162,14 @@ class Call:
         # and a hang-up still on its way could reach a peer we meet in the next call.
         for user in list(self._peers):
             await self._drop(user)
-        for voice in self.voices.values():
-            voice.close(self._mixer)
-        self.voices.clear()
 
     def top_up(self, now: float) -> None:
         for voice in self.voices.values():
             voice.top_up(now)
 
     async def _offer(self, user: UserId) -> None:
+        if self._closed:
+            return
         peer = self._connect(user)
         self._signaling.send(user, SignalKind.OFFER, await peer.offer())
 
@@ -179,12 +189,19 @@ class Call:
         return peer
 
     async def _drop(self, user: UserId) -> None:
+        """Close the connection to ``user`` and take their voice out of the mix.
+
+        Both leave the call before the first ``await``: a new connection to the
+        same person made meanwhile (they offered again) is theirs to keep.
+        """
         peer = self._peers.pop(user, None)
-        if peer is not None:
-            await peer.close()
         voice = self.voices.pop(user, None)
         if voice is not None:
-            voice.close(self._mixer)
+            self._mixer.remove_source(user)
+        if peer is not None:
+            await peer.close()
+        if voice is not None:
+            voice.close()
         if peer is not None:
             self._tell(PeerChanged(user=user, state=PeerState.CLOSED))
 
@@ -217,6 +234,9 @@ class Call:
 
     def _start(self, coroutine: object) -> None:
         assert asyncio.iscoroutine(coroutine)
+        if self._closed:
+            coroutine.close()
+            return
         task = asyncio.ensure_future(coroutine)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)

@@ -33,6 +33,7 @@ from .events import AudioProblem, CallEvent
 from .mixer import Mixer
 from .opus import OpusEncoder
 from .pcm import FRAME_SAMPLES, SAMPLE_RATE, PcmRing, Samples
+from .playout import PlayoutStats
 from .sound_io import Level
 from .tracks import AudioFanout
 
@@ -206,6 +207,17 @@ class MediaEngine:
     def levels(self) -> dict[str, float]:
         """Each peer's recent level in dBFS, for speaking indicators."""
         return self.mixer.levels()
+
+    def playout_stats(self) -> concurrent.futures.Future[dict[UserId, PlayoutStats]]:
+        """How each voice of the current call is being played out (read on the
+        engine's thread, between two of its steps)."""
+
+        async def read() -> dict[UserId, PlayoutStats]:
+            active = self._active
+            voices = active.call.voices if active is not None else {}
+            return {user: voice.playout.stats() for user, voice in voices.items()}
+
+        return asyncio.run_coroutine_threadsafe(read(), self._loop)
 
     def play_test_sound(self) -> None:
         """A short chime through the speaker of the call we are in."""

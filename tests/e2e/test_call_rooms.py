@@ -19,9 +19,10 @@ from rtckit import Connections
 from desktop.client import Client
 from desktop.core import AudioConnection, UserId
 from desktop.core.commands import Distribute, EndBreakouts, SetUpBreakouts, StartBreakouts
-from desktop.media.engine import MediaEngine
+from desktop.media.engine import AudioPlan, MediaEngine
 from desktop.media.follow import CallFollower, CallKey
 from desktop.media.ice import loopback_only
+from desktop.media.sound_io import VirtualSoundIO
 
 pytestmark = pytest.mark.asyncio
 
@@ -48,8 +49,14 @@ class Caller:
         self.connections = Connections()
         self.recorder = Recorder()
         devices = virtual_devices(Tone(TONES[self.user], AMPLITUDE), self.recorder)
+        self.sound: VirtualSoundIO | None = None
+
+        def open_devices(plan: AudioPlan) -> VirtualSoundIO:
+            self.sound = devices(plan)
+            return self.sound
+
         self.engine = MediaEngine(
-            audio=devices, tell=self.connections.tell, echo_cancellation=False
+            audio=open_devices, tell=self.connections.tell, echo_cancellation=False
         )
         self.engine.start()
         self.follower = CallFollower(client, self.engine)
@@ -68,6 +75,16 @@ class Caller:
     def hears(self, users: set[UserId]) -> bool:
         levels = self.engine.levels()
         return all(levels.get(user, -100.0) > AUDIBLE_DBFS for user in users)
+
+    async def diagnosis(self) -> str:
+        """How this person's sound ran and how each voice was played out, for a
+        failure message."""
+        stats = await asyncio.wrap_future(self.engine.playout_stats())
+        lines = [f"{self.user}:"]
+        if self.sound is not None:
+            lines.append(f"  sound {self.sound.lateness()} underruns={self.sound.underruns}")
+        lines.extend(f"  {user}: {playout}" for user, playout in sorted(stats.items()))
+        return "\n".join(lines)
 
     async def close(self) -> None:
         await self.follower.close()
@@ -94,14 +111,19 @@ async def hears_exactly(everyone: dict[UserId, Caller], calls: dict[CallKey, set
         *(asyncio.to_thread(everyone[user].recorder.record, 1.0) for user in listeners)
     )
     heard = dict(zip(listeners, recordings, strict=True))
+    wrong = []
     for group in groups:
         for listener in group:
             for speaker, frequency in TONES.items():
                 level = level_at(heard[listener], frequency)
                 if speaker in group and speaker not in (listener, LISTENER):
-                    assert level > 0.7 * AMPLITUDE, f"{listener} hardly hears {speaker}: {level}"
-                else:
-                    assert level < 0.1 * AMPLITUDE, f"{listener} hears {speaker}: {level}"
+                    if level <= 0.7 * AMPLITUDE:
+                        wrong.append(f"{listener} hardly hears {speaker}: {level:.3f}")
+                elif level >= 0.1 * AMPLITUDE:
+                    wrong.append(f"{listener} hears {speaker}: {level:.3f}")
+    if wrong:
+        diagnoses = [await everyone[user].diagnosis() for user in listeners]
+        raise AssertionError("\n".join(wrong + diagnoses))
 
 
 async def test_calls_follow_the_rooms_from_start_to_end(tmp_path: Path) -> None:

@@ -1,4 +1,5 @@
-"""A call's mesh decisions: too many callers for peer to peer, and who offers."""
+"""A call's mesh decisions: too many callers for peer to peer, who offers, and
+that a closed call stays closed."""
 
 from __future__ import annotations
 
@@ -24,10 +25,12 @@ ME = UserId("ann")
 class Outbox:
     def __init__(self) -> None:
         self.sent: list[tuple[UserId, SignalKind]] = []
+        self.sdps: list[str] = []
 
     def send(self, to: UserId, kind: SignalKind, sdp: str) -> None:
         assert sdp.startswith("v=0")
         self.sent.append((to, kind))
+        self.sdps.append(sdp)
 
 
 @pytest.fixture(autouse=True)
@@ -36,9 +39,9 @@ def loopback() -> Iterator[None]:
         yield
 
 
-def a_call(outbox: Outbox, told: list[CallEvent]) -> Call:
+def a_call(outbox: Outbox, told: list[CallEvent], me: UserId = ME) -> Call:
     return Call(
-        ME,
+        me,
         mixer=Mixer(),
         fanout=AudioFanout(),
         signaling=outbox,
@@ -66,3 +69,26 @@ async def test_the_smaller_id_offers_once_the_room_is_small_enough_again() -> No
     assert PeerChanged(user=UserId("zed"), state=PeerState.CONNECTING) in told
     await call.close()
     assert told[-1] == PeerChanged(user=UserId("zed"), state=PeerState.CLOSED)
+
+
+async def test_a_closed_call_connects_nobody_and_leaves_nothing_in_the_mix() -> None:
+    """Whatever reaches a call after it closed (a member list, an offer) makes no
+    connection: a voice it made would stay in the engine's mixer, shared with the
+    next call, and take the place of the same person's voice there."""
+    outbox, told = Outbox(), list[CallEvent]()
+    call = a_call(outbox, told)
+    await call.set_members([ME, UserId("zed")])
+    await call.close()
+    assert call.voices == {}
+
+    caller_outbox = Outbox()
+    caller = a_call(caller_outbox, [], me=UserId("abe"))
+    await caller.set_members([UserId("abe"), ME])
+    [offer] = caller_outbox.sdps
+    told.clear()
+    await call.set_members([ME, UserId("zed"), UserId("yan")])
+    await call.on_signal(UserId("abe"), SignalKind.OFFER, offer)
+    assert outbox.sent == [(UserId("zed"), SignalKind.OFFER)]
+    assert told == []
+    assert call.voices == {}
+    await caller.close()
