@@ -215,7 +215,7 @@ class MediaEngine:
         async def read() -> dict[UserId, PlayoutStats]:
             active = self._active
             voices = active.call.voices if active is not None else {}
-            return {user: voice.playout.stats() for user, voice in voices.items()}
+            return {user: voice.playout.stats for user, voice in voices.items()}
 
         return asyncio.run_coroutine_threadsafe(read(), self._loop)
 
