@@ -18,6 +18,7 @@ import contextlib
 import ctypes
 import os
 import signal
+import tempfile
 import wave
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
@@ -209,7 +210,9 @@ async def _chromium(
     profile = workdir / "chromium-profile"
     profile.mkdir(parents=True, exist_ok=True)
     log = workdir / "chromium.log"
-    with log.open("wb") as output:
+    # Chromium's single-instance socket goes into the temporary directory: a short
+    # one of its own (a socket's path is limited to 107 bytes), removed afterwards.
+    with log.open("wb") as output, tempfile.TemporaryDirectory(prefix="rc-") as temporary:
         process = await asyncio.create_subprocess_exec(
             CHROMIUM,
             *chromium_flags(profile, microphone),
@@ -219,12 +222,12 @@ async def _chromium(
             stderr=output,
             start_new_session=True,  # its own process group, which we end as a whole
             preexec_fn=_die_with_us,
-            env=_private_home(workdir),
+            env=_private_home(workdir, Path(temporary)),
         )
-    try:
-        yield process, log
-    finally:
-        await _stop(process)
+        try:
+            yield process, log
+        finally:
+            await _stop(process)
 
 
 def _die_with_us() -> None:
@@ -233,14 +236,16 @@ def _die_with_us() -> None:
     _prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
-def _private_home(workdir: Path) -> dict[str, str]:
-    """Our environment with a home of Chromium's own: its crash handler's database
-    and anything else it keeps outside the profile stay in ``workdir``. (The crash
-    handler leaves the process group; it ends by itself when the browser does.)"""
+def _private_home(workdir: Path, temporary: Path) -> dict[str, str]:
+    """Our environment with a home and a temporary directory of Chromium's own: its
+    crash handler's database and anything else it keeps outside the profile stay in
+    ``workdir``, its single-instance lock in ``temporary``. (The crash handler
+    leaves the process group; it ends by itself when the browser does.)"""
     home = workdir / "home"
     return {
         **os.environ,
         "HOME": str(home),
+        "TMPDIR": str(temporary),
         "XDG_CONFIG_HOME": str(home / ".config"),
         "XDG_CACHE_HOME": str(home / ".cache"),
     }
