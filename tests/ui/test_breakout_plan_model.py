@@ -204,8 +204,8 @@ def test_several_attendees_dropped_on_a_room_move_there(qtbot: QtBot) -> None:
     first, second = draft.people(room(2))[:2]
     third = draft.people(room(3))[-1]
     dragged = [attendee_index(model, who) for who in (first, second, third)]
-    moves: list[tuple[int, int, int]] = []
-    model.rowsMoved.connect(lambda _p, start, end, _d, row: moves.append((start, end, row)))
+    arrivals: list[tuple[int, int]] = []
+    model.rowsInserted.connect(lambda _parent, first, last: arrivals.append((first, last)))
 
     mime = model.mimeData([*dragged, model.index(4, 0)])  # a room in the selection is ignored
     target = model.bucket_index(room(5))
@@ -217,7 +217,7 @@ def test_several_attendees_dropped_on_a_room_move_there(qtbot: QtBot) -> None:
         assert model.dropMimeData(mime, MOVE, -1, 0, target)
 
     assert attendees_in(mime) == [first, second, third]
-    assert len(moves) == 3
+    assert len(arrivals) == 3  # one row at a time: each lands where the draft puts it
     assert {draft.bucket_of(who) for who in (first, second, third)} == {room(5)}
     assert {first, second, third} <= set(children(model, room(5)))
     assert children(model, room(5)) == list(draft.people(room(5)))
@@ -235,13 +235,16 @@ def test_a_drop_on_an_attendee_row_lands_in_that_attendees_room(qtbot: QtBot) ->
     neighbour = attendee_index(model, draft.people(room(8))[1])
     mime = model.mimeData([attendee_index(model, mover)])
 
-    with qtbot.waitSignal(model.rowsMoved) as moved:
+    with (
+        qtbot.waitSignal(model.rowsRemoved) as removed,
+        qtbot.waitSignal(model.rowsInserted) as inserted,
+    ):
         assert model.canDropMimeData(mime, MOVE, -1, 0, neighbour)
         assert model.dropMimeData(mime, MOVE, -1, 0, neighbour)
 
-    source, start, end, destination, row = moved.args
-    assert (source, destination) == (model.bucket_index(room(9)), model.bucket_index(room(8)))
-    assert start == end == 0
+    assert removed.args == [model.bucket_index(room(9)), 0, 0]
+    destination, row, last = inserted.args
+    assert (destination, last) == (model.bucket_index(room(8)), row)
     assert children(model, room(8))[row] == mover
     assert draft.bucket_of(mover) == room(8)
     assert draft.reasons[mover] is PlacementReason.MANUAL
@@ -276,13 +279,29 @@ def test_foreign_or_misplaced_drops_are_not_taken() -> None:
     assert model.draft.bucket_of(mover) == room(1)
 
 
+def test_rows_are_neither_inserted_nor_removed_from_outside(qtbot: QtBot) -> None:
+    """A view that dragged rows away with MoveAction removes them from the model
+    once they have landed: they are in the draft's hands, so that is refused."""
+    model = realistic()
+    before, plan = everything(model), model.draft.plan()
+    parent = model.bucket_index(room(2))
+
+    with qtbot.assertNotEmitted(model.rowsRemoved), qtbot.assertNotEmitted(model.rowsInserted):
+        assert not model.removeRows(0, 1, parent)
+        assert not model.removeRow(0, parent)
+        assert not model.insertRows(0, 1, parent)
+
+    assert everything(model) == before
+    assert model.draft.plan() == plan
+
+
 def test_a_whole_plan_change_resets_the_model(qtbot: QtBot) -> None:
     model = model_of(workshop([VOIP, PHONE] * 5, rooms=3))
     assert texts(model)[0] == "Unassigned (10)"
 
     with (
         qtbot.waitSignals([model.modelReset, model.draft_changed]),
-        qtbot.assertNotEmitted(model.rowsMoved),
+        qtbot.assertNotEmitted(model.rowsInserted),
     ):
         model.reset_with(lambda: model.draft.distribute(DistributeOptions()))
 
@@ -367,7 +386,7 @@ def test_a_caller_dropped_beyond_room_seven_is_refused_and_nothing_changes(
 
     with (
         qtbot.waitSignal(model.drop_refused) as refused,
-        qtbot.assertNotEmitted(model.rowsMoved),
+        qtbot.assertNotEmitted(model.rowsRemoved),
         qtbot.assertNotEmitted(model.dataChanged),
         qtbot.assertNotEmitted(model.draft_changed),
     ):

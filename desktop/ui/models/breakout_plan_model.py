@@ -4,6 +4,13 @@ Top-level rows are the Unassigned list and then the rooms in order; their
 children are attendees. Dragging attendees onto a room moves them in the
 :class:`PlanDraft`; a drop the phone rule forbids is refused with a message.
 Red rows (an audio conflict) come from ``BackgroundRole``.
+
+The rows are standard items, each attendee's holding only their user id
+and flags: a tree view lays out every expanded row again after each move (2,000
+in a large workshop), and rows kept in C++ spare it a call into Python per row.
+What a row shows is read from the draft in :meth:`BreakoutPlanModel.data`, which
+views call only for the rows they paint. Rows change only through the model's
+own methods; views cannot insert or remove any.
 """
 
 from __future__ import annotations
@@ -13,7 +20,6 @@ from enum import IntEnum
 from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractItemModel,
     QCoreApplication,
     QMimeData,
     QModelIndex,
@@ -22,7 +28,7 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QBrush, QFont, QIcon
+from PySide6.QtGui import QBrush, QFont, QIcon, QStandardItem, QStandardItemModel
 
 from desktop.core import Problem, RoomId, UserId, describe_reason
 from desktop.ui.audio import AUDIO_ICONS, audio_label
@@ -34,15 +40,12 @@ Index = QModelIndex | QPersistentModelIndex
 
 _ROOT = QModelIndex()
 
-_TOP = 0
-"""The internal id of a top-level row; a child's is its parent's row + 1."""
-
 _ROOM_FLAGS = (
     Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsDropEnabled
 )
 _ATTENDEE_FLAGS = _ROOM_FLAGS | Qt.ItemFlag.ItemIsDragEnabled | Qt.ItemFlag.ItemNeverHasChildren
-"""Built once: views ask for the flags of every row on each relayout. Attendees
-never have children, which spares the view asking each of them for its rows."""
+"""Attendees never have children, which spares the view asking each of them for
+its rows."""
 
 
 class PlanRole(IntEnum):
@@ -58,7 +61,7 @@ def _tr(text: str) -> str:
     return QCoreApplication.translate("BreakoutPlanModel", text)
 
 
-class BreakoutPlanModel(QAbstractItemModel):
+class BreakoutPlanModel(QStandardItemModel):
     """Signals: ``drop_refused(str)`` with the reason a move was not allowed;
     ``draft_changed()`` after every change of the draft."""
 
@@ -78,8 +81,13 @@ class BreakoutPlanModel(QAbstractItemModel):
         self._conflict = conflict_brush
         self._bold = QFont()
         self._bold.setBold(True)
-        self._children: dict[tuple[int, int], QModelIndex] = {}
         self._icon_cache: dict[str, QIcon] = {}
+        self._room_prototype = QStandardItem()
+        self._room_prototype.setFlags(_ROOM_FLAGS)
+        self._attendee_prototype = QStandardItem()
+        self._attendee_prototype.setFlags(_ATTENDEE_FLAGS)
+        self.invisibleRootItem().setFlags(Qt.ItemFlag.NoItemFlags)
+        self._fill()
 
     # Structure
 
@@ -92,48 +100,46 @@ class BreakoutPlanModel(QAbstractItemModel):
     def bucket_index(self, bucket: Bucket) -> QModelIndex:
         return self.index(self.top_row(bucket), 0)
 
-    def index(self, row: int, column: int, parent: Index = _ROOT) -> QModelIndex:
-        # A tree view calls this for every expanded row on each relayout (a drop
-        # relayouts all 2,000), so it is kept lean: bounds are checked here rather
-        # than through hasIndex(), which would call rowCount() and columnCount().
-        top = parent.row()  # -1 for the root
-        if column != 0 or row < 0:
-            return QModelIndex()
-        if top < 0:
-            return self.createIndex(row, 0, _TOP) if row <= len(self.draft.rooms) else QModelIndex()
-        if parent.internalId() != _TOP or row >= len(self.draft.people(self.bucket(top))):
-            return QModelIndex()
-        # An attendee's index is only its row and its room's row, whatever the
-        # draft holds, so it is made once and reused: making one costs more.
-        found = self._children.get((top, row))
-        if found is None:
-            found = self._children[top, row] = self.createIndex(row, 0, top + 1)
-        return found
-
-    def parent(self, child: Index = _ROOT) -> QModelIndex:  # type: ignore[override]  # QObject.parent() is the other overload
-        if not child.isValid() or child.internalId() == _TOP:
-            return QModelIndex()
-        return self.createIndex(child.internalId() - 1, 0, _TOP)
-
-    def rowCount(self, parent: Index = _ROOT) -> int:
-        if not parent.isValid():
-            return len(self.draft.rooms) + 1
-        if parent.internalId() != _TOP or parent.column() != 0:
-            return 0
-        return len(self.draft.people(self.bucket(parent.row())))
-
-    def columnCount(self, parent: Index = _ROOT) -> int:
-        return 1
-
     def user_at(self, index: Index) -> UserId | None:
-        if not index.isValid() or index.internalId() == _TOP:
+        if not index.isValid() or not index.parent().isValid():
             return None
-        return self.draft.people(self.bucket(index.internalId() - 1))[index.row()]
+        user: UserId = super().data(index, PlanRole.USER_ID)
+        return user
 
     def bucket_at(self, index: Index) -> Bucket:
         """The room a valid index is, or is in."""
-        top = index.row() if index.internalId() == _TOP else index.internalId() - 1
-        return self.bucket(top)
+        parent = index.parent()
+        return self.bucket(parent.row() if parent.isValid() else index.row())
+
+    def _room_item(self, bucket: Bucket) -> QStandardItem:
+        return self.item(self.top_row(bucket))
+
+    def _attendee_item(self, user: UserId) -> QStandardItem:
+        item = self._attendee_prototype.clone()
+        item.setData(user, PlanRole.USER_ID)
+        return item
+
+    def _fill(self) -> None:
+        """Rows for the whole draft, replacing any there were."""
+        root = self.invisibleRootItem()
+        root.removeRows(0, root.rowCount())
+        rooms = []
+        for bucket in (None, *(room.id for room in self.draft.rooms)):
+            room = self._room_prototype.clone()
+            people = self.draft.people(bucket)
+            if people:
+                room.appendRows([self._attendee_item(user) for user in people])
+            rooms.append(room)
+        root.appendRows(rooms)
+
+    def insertRows(self, row: int, count: int, parent: Index = _ROOT) -> bool:
+        """Refused: only the draft adds rows. (A view dragging rows away with
+        MoveAction would otherwise remove them once they arrived elsewhere.)"""
+        return False
+
+    def removeRows(self, row: int, count: int, parent: Index = _ROOT) -> bool:
+        """Refused, like :meth:`insertRows`."""
+        return False
 
     # Data
 
@@ -249,11 +255,6 @@ class BreakoutPlanModel(QAbstractItemModel):
 
     # Drag and drop
 
-    def flags(self, index: Index) -> Qt.ItemFlag:
-        if index.internalId() != _TOP:
-            return _ATTENDEE_FLAGS
-        return _ROOM_FLAGS if index.isValid() else Qt.ItemFlag.NoItemFlags
-
     def supportedDropActions(self) -> Qt.DropAction:
         return Qt.DropAction.MoveAction
 
@@ -303,11 +304,11 @@ class BreakoutPlanModel(QAbstractItemModel):
             draft.move([user], target)  # pins them where they are
             return
         destination = draft.insertion_row(user, target)
-        self.beginMoveRows(
-            self.bucket_index(source), row, row, self.bucket_index(target), destination
-        )
+        # Between the two, the draft and the rows disagree on the source room's
+        # count only: every attendee row answers for the user it holds.
+        taken = self._room_item(source).takeRow(row)
         draft.move([user], target)
-        self.endMoveRows()
+        self._room_item(target).insertRow(destination, taken)
 
     def _refresh(self, bucket: Bucket) -> None:
         """Tell views that a room's header and rows may look different now."""
@@ -325,6 +326,12 @@ class BreakoutPlanModel(QAbstractItemModel):
         try:
             change()
         finally:
+            # Views hear of the reset only: the rows are rebuilt in between.
+            blocked = self.blockSignals(True)
+            try:
+                self._fill()
+            finally:
+                self.blockSignals(blocked)
             self.endResetModel()
         self.draft_changed.emit()
 
