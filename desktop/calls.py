@@ -1,5 +1,5 @@
-"""The app's calls: one media engine for the process, the sound devices it
-opens, and the device choice it remembers between runs.
+"""The app's calls: one media engine for the process, the sound devices and the
+camera it opens, and the device choice it remembers between runs.
 
 Lives beside ``app.py`` because it wires three layers (media, ui's call flow and
 the platform's directories) and nothing below may do that.
@@ -11,9 +11,13 @@ import asyncio
 import contextlib
 from pathlib import Path
 
+from aiortc import MediaStreamTrack
+
 from desktop.client import Client
+from desktop.media.camera import list_cameras, open_camera
 from desktop.media.devices import DeviceChoice
 from desktop.media.engine import AudioPlan, MediaEngine
+from desktop.media.errors import MediaError, MediaErrorCode
 from desktop.media.events import CallEvent
 from desktop.media.follow import CallFollower
 from desktop.media.ice import loopback_only
@@ -28,7 +32,9 @@ class Calls:
     def __init__(self, settings_dir: Path, *, local_only: bool) -> None:
         self._settings_dir = settings_dir
         self.choice = DeviceChoice.load(settings_dir)
-        self.engine = MediaEngine(audio=self._open_devices, tell=self._tell)
+        self.engine = MediaEngine(
+            audio=self._open_devices, tell=self._tell, camera=self._open_camera
+        )
         self.flow: CallFlow | None = None
         self._loopback = loopback_only() if local_only else contextlib.nullcontext()
 
@@ -65,6 +71,14 @@ class Calls:
             on_error=plan.on_error,
             played=plan.played,
         )
+
+    def _open_camera(self) -> MediaStreamTrack:
+        """The chosen camera, or the first one found if it is gone."""
+        cameras = list_cameras()
+        if not cameras:
+            raise MediaError(MediaErrorCode.CAMERA_MISSING, "No camera was found.")
+        chosen = next((c for c in cameras if c.name == self.choice.camera), cameras[0])
+        return open_camera(chosen)
 
     def _tell(self, event: CallEvent) -> None:
         flow = self.flow

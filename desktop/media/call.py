@@ -21,13 +21,13 @@ from aiortc.rtp import RtpPacket
 from desktop.core import UserId
 from desktop.protocol.messages import SignalKind
 
-from .events import CallEvent, CallTooLarge, PeerChanged
+from .events import CallEvent, CallTooLarge, PeerChanged, PictureChanged
 from .mixer import Mixer
 from .opus import OpusDecoder
 from .pcm import BLOCK_SAMPLES, PcmRing
 from .peer import Peer, PeerState, makes_offer
 from .playout import PlayoutBuffer
-from .tracks import AudioFanout
+from .tracks import AudioFanout, VideoFanout
 
 LOW_RING = 2 * BLOCK_SAMPLES
 """Samples left in a voice's ring below which the pump asks its playout buffer."""
@@ -77,6 +77,7 @@ class Call:
     """The mesh of one room's call, as seen by ``me``.
 
     ``fanout`` is None for Just Listening: nothing is sent and no microphone is open.
+    ``video`` carries our camera's frames to every peer, when it is on.
     """
 
     def __init__(
@@ -88,9 +89,11 @@ class Call:
         signaling: Signaling,
         tell: Callable[[CallEvent], None],
         clock: Callable[[], float],
+        video: VideoFanout | None = None,
         ice_servers: tuple[RTCIceServer, ...] = (),
     ) -> None:
         self.me = me
+        self._video = video
         self._mixer = mixer
         self._fanout = fanout
         self._signaling = signaling
@@ -182,6 +185,8 @@ class Call:
             fanout=self._fanout,
             on_packet=voice.on_packet,
             on_state=lambda state: self._on_peer_state(peer, state),
+            video=self._video,
+            show=lambda picture: self._tell(PictureChanged(user, picture)),
             ice_servers=self._ice_servers,
         )
         self._peers[user] = peer

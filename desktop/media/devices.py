@@ -196,10 +196,12 @@ def rescan() -> None:
 
 @dataclass(frozen=True)
 class DeviceChoice:
-    """The devices the user picked, by name; ``None`` follows the system's default."""
+    """The devices the user picked, by name; ``None`` follows the system's default
+    (for the camera: the first one found)."""
 
     input: str | None = None
     output: str | None = None
+    camera: str | None = None
 
     @classmethod
     def load(cls, directory: Path) -> DeviceChoice:
@@ -211,7 +213,9 @@ class DeviceChoice:
         if not isinstance(saved, dict):
             return cls()
         return cls(
-            input=_name_or_none(saved.get("input")), output=_name_or_none(saved.get("output"))
+            input=_name_or_none(saved.get("input")),
+            output=_name_or_none(saved.get("output")),
+            camera=_name_or_none(saved.get("camera")),
         )
 
     def save(self, directory: Path) -> None:
@@ -220,7 +224,8 @@ class DeviceChoice:
         A crash mid-write leaves the previous file, never half of one.
         """
         directory.mkdir(parents=True, exist_ok=True)
-        text = json.dumps({"input": self.input, "output": self.output}, indent=2)
+        chosen = {"input": self.input, "output": self.output, "camera": self.camera}
+        text = json.dumps(chosen, indent=2)
         descriptor, temporary = tempfile.mkstemp(prefix=".audio-devices-", dir=directory)
         try:
             with os.fdopen(descriptor, "w", encoding="utf-8") as file:

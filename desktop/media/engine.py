@@ -6,6 +6,9 @@ engine's thread). Inside, one pump per call moves audio: captured 20 ms frames a
 encoded once and fanned out to every peer, and each peer's playout buffer keeps
 its ring in the mixer topped up. The sound device's callbacks only copy; a busy
 or frozen UI thread never delays any of it.
+
+The camera is the engine's, not a call's: once on, it stays on from one call to
+the next, and its frames go to whoever we are connected to.
 """
 
 from __future__ import annotations
@@ -21,21 +24,22 @@ from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
 import numpy as np
-from aiortc import RTCIceServer
+from aiortc import MediaStreamTrack, RTCIceServer
 
 from desktop.core import UserId
 from desktop.protocol.messages import SignalKind
 
 from .call import Call, Signaling
 from .echo import EchoCanceller
-from .errors import MediaError
-from .events import AudioProblem, CallEvent
+from .errors import MediaError, MediaErrorCode
+from .events import AudioProblem, CallEvent, CameraChanged, PictureChanged
 from .mixer import Mixer
 from .opus import OpusEncoder
 from .pcm import FRAME_SAMPLES, SAMPLE_RATE, PcmRing, Samples
 from .playout import PlayoutStats
 from .sound_io import Level
-from .tracks import AudioFanout
+from .tracks import AudioFanout, VideoFanout
+from .video import CameraFeed, FrameClock
 
 CAPTURE_SECONDS = 0.5
 """Microphone audio the capture ring holds; the pump takes it every frame."""
@@ -85,6 +89,10 @@ class AudioPlan:
 
 AudioFactory = Callable[[AudioPlan], AudioIO]
 
+CameraFactory = Callable[[], MediaStreamTrack]
+"""Opens the camera (it may take a moment: it is called off the engine's loop);
+raises a :class:`MediaError` when there is none or it fails."""
+
 
 class CaptureRing(PcmRing):
     """The microphone's ring, which wakes the pump as soon as a whole codec frame
@@ -132,8 +140,10 @@ class MediaEngine:
         ice_servers: tuple[RTCIceServer, ...] = (),
         clock: Callable[[], float] = time.perf_counter,
         echo_cancellation: bool = True,
+        camera: CameraFactory | None = None,
     ) -> None:
         self.mixer = Mixer()
+        self.video = VideoFanout()
         self.muted = False
         self.echo_cancellation = echo_cancellation
         """For the next call: cancel the speaker's echo and reduce noise (people
@@ -146,6 +156,9 @@ class MediaEngine:
         self._thread = threading.Thread(target=self._run, name="roomcast-media", daemon=True)
         self._active: _Active | None = None
         self._turn = asyncio.Lock()
+        self._camera = camera
+        self._feed: CameraFeed | None = None
+        self._frame_clock = FrameClock(clock)
 
     # Lifecycle
 
@@ -195,6 +208,15 @@ class MediaEngine:
 
     def leave(self) -> concurrent.futures.Future[None]:
         return self.submit(self._leave())
+
+    @property
+    def has_camera(self) -> bool:
+        """Whether there is a camera to turn on at all."""
+        return self._camera is not None
+
+    def set_camera(self, on: bool) -> concurrent.futures.Future[None]:
+        """Turn the camera on or off; :class:`CameraChanged` tells how it went."""
+        return self.submit(self._camera_on() if on else self._camera_off())
 
     def reopen_devices(self) -> concurrent.futures.Future[None]:
         """Open the sound devices again (another one was chosen, or one came back);
@@ -256,6 +278,7 @@ class MediaEngine:
             signaling=signaling,
             tell=self._tell,
             clock=self._clock,
+            video=self.video,
             ice_servers=self._ice_servers,
         )
         woken = asyncio.Event()
@@ -281,6 +304,34 @@ class MediaEngine:
         if self._active is not None:
             await self._active.call.on_signal(sender, kind, sdp)
 
+    async def _camera_on(self) -> None:
+        if self._feed is not None or self._camera is None:
+            return
+        try:
+            source = await asyncio.to_thread(self._camera)
+        except MediaError as error:
+            self._tell(CameraChanged(on=False, error=error))
+            return
+        self._feed = CameraFeed(
+            source,
+            self.video,
+            preview=lambda picture: self._tell(PictureChanged(None, picture)),
+            clock=self._frame_clock,
+            on_end=self._on_camera_end,
+        )
+        self._tell(CameraChanged(on=True))
+
+    async def _camera_off(self, error: MediaError | None = None) -> None:
+        feed, self._feed = self._feed, None
+        if feed is not None:
+            await feed.stop()
+            self._tell(CameraChanged(on=False, error=error))
+
+    def _on_camera_end(self) -> None:
+        """The camera stopped by itself (unplugged): off, saying so."""
+        error = MediaError(MediaErrorCode.CAMERA_FAILED, "The camera stopped working.")
+        self.submit(self._camera_off(error))
+
     async def _reopen_devices(self) -> None:
         active = self._active
         if active is not None:
@@ -304,6 +355,7 @@ class MediaEngine:
         decoder threads hand their last word to the loop as they stop)."""
         async with self._turn:
             await self._leave()
+            await self._camera_off()
         await asyncio.sleep(0)
         others = asyncio.all_tasks() - {asyncio.current_task()}
         async with asyncio.timeout(SHUTDOWN_SECONDS):

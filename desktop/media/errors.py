@@ -1,6 +1,7 @@
-"""What the call engine reports when audio cannot work: a stable code and a sentence.
+"""What the call engine reports when sound or picture cannot work: a stable
+code and a sentence.
 
-A missing codec library or sound device must never end in a traceback: the engine
+A missing codec library, sound device or camera must never end in a traceback: the engine
 raises or reports a :class:`MediaError`, and the UI shows ``message`` and decides
 from ``code`` what to offer (pick another device, listen only, retry).
 """
@@ -18,6 +19,8 @@ class MediaErrorCode(StrEnum):
     ECHO_CANCELLER_MISSING = "echo_canceller_missing"
     DEVICE_MISSING = "device_missing"
     DEVICE_FAILED = "device_failed"
+    CAMERA_MISSING = "camera_missing"
+    CAMERA_FAILED = "camera_failed"
     TOO_MANY_CALLERS = "too_many_callers"
 
 

@@ -9,6 +9,7 @@ from desktop.core import UserId
 
 from .errors import MediaError
 from .peer import PeerState
+from .video import Picture
 
 
 @dataclass(frozen=True)
@@ -34,4 +35,22 @@ class AudioProblem:
     error: MediaError
 
 
-CallEvent = PeerChanged | CallTooLarge | AudioProblem
+@dataclass(frozen=True, eq=False)
+class PictureChanged:
+    """A new picture of ``user``'s camera (``None``: ours, the preview), or
+    ``picture`` None: their camera is off or they left."""
+
+    user: UserId | None
+    picture: Picture | None
+
+
+@dataclass(frozen=True)
+class CameraChanged:
+    """Our camera went on or off; ``error`` says why it is off when it failed
+    to open or stopped by itself."""
+
+    on: bool
+    error: MediaError | None = None
+
+
+CallEvent = PeerChanged | CallTooLarge | AudioProblem | PictureChanged | CameraChanged

@@ -4,15 +4,22 @@ Of two peers, the one with the smaller user id makes the offer (see
 ``docs/protocol.md``). aiortc does not trickle candidates, so an offer or answer
 is sent once its candidates are gathered. Audio only goes one way when one side
 is Just Listening: they offer or answer ``recvonly`` and open no microphone.
+
+Every connection also carries video both ways from the start, whether cameras are
+on or not: a camera turned on later needs no new offer. (A browser that offers
+audio only gets none.)
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import re
 from collections.abc import Callable
 from enum import StrEnum
 
 from aiortc import (
+    MediaStreamTrack,
     RTCConfiguration,
     RTCIceServer,
     RTCPeerConnection,
@@ -22,7 +29,8 @@ from aiortc import (
 
 from desktop.core import UserId
 
-from .tracks import AudioFanout, PacketHandler, tap_receiver
+from .tracks import AudioFanout, PacketHandler, VideoFanout, tap_receiver
+from .video import Show, watch
 
 
 class PeerState(StrEnum):
@@ -64,7 +72,8 @@ def makes_offer(me: UserId, other: UserId) -> bool:
 
 
 class Peer:
-    """Our connection to ``remote``: their audio to ``on_packet``, ours from ``fanout``."""
+    """Our connection to ``remote``: their audio to ``on_packet``, ours from
+    ``fanout``; their pictures to ``show``, ours from ``video``."""
 
     def __init__(
         self,
@@ -73,6 +82,8 @@ class Peer:
         fanout: AudioFanout | None,
         on_packet: PacketHandler,
         on_state: Callable[[PeerState], None],
+        video: VideoFanout | None = None,
+        show: Show | None = None,
         ice_servers: tuple[RTCIceServer, ...] = (),
     ) -> None:
         self.remote = remote
@@ -80,23 +91,32 @@ class Peer:
         self._fanout = fanout
         self._on_packet = on_packet
         self._on_state = on_state
+        self._camera = video.track_for(remote) if video is not None else None
+        self._video = video
+        self._show = show
+        self._watching: asyncio.Task[None] | None = None
         self._pc = RTCPeerConnection(RTCConfiguration(iceServers=list(ice_servers)))
         self._pc.on("connectionstatechange", self._on_connection_state_change)
+        self._pc.on("track", self._on_track)
 
     async def offer(self) -> str:
         direction = "sendrecv" if self._fanout is not None else "recvonly"
         track = self._fanout.track_for(self.remote) if self._fanout is not None else "audio"
         self._tap(self._pc.addTransceiver(track, direction=direction))
+        self._pc.addTransceiver(self._camera or "video", direction="sendrecv")
         await self._pc.setLocalDescription(await self._pc.createOffer())
         return with_opus_fec(self._pc.localDescription.sdp)
 
     async def answer(self, offer: str) -> str:
         await self._pc.setRemoteDescription(RTCSessionDescription(offer, "offer"))
+        offered = {transceiver.kind for transceiver in self._pc.getTransceivers()}
         for transceiver in self._pc.getTransceivers():
             if transceiver.kind == "audio":
                 self._tap(transceiver)
         if self._fanout is not None:
             self._pc.addTrack(self._fanout.track_for(self.remote))
+        if self._camera is not None and "video" in offered:
+            self._pc.addTrack(self._camera)
         await self._pc.setLocalDescription(await self._pc.createAnswer())
         return with_opus_fec(self._pc.localDescription.sdp)
 
@@ -104,9 +124,18 @@ class Peer:
         await self._pc.setRemoteDescription(RTCSessionDescription(answer, "answer"))
 
     async def close(self) -> None:
-        if self._fanout is not None:
-            self._fanout.drop(self.remote)
+        for fanout in (self._fanout, self._video):
+            if fanout is not None:
+                fanout.drop(self.remote)
+        if self._watching is not None:
+            self._watching.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._watching
         await self._pc.close()
+
+    def _on_track(self, track: MediaStreamTrack) -> None:
+        if track.kind == "video" and self._show is not None and self._watching is None:
+            self._watching = asyncio.ensure_future(watch(track, self._show))
 
     def _tap(self, transceiver: RTCRtpTransceiver) -> None:
         tap_receiver(transceiver.receiver, self._on_packet)

@@ -1,8 +1,14 @@
-"""Where our audio meets aiortc: encoded packets out, RTP payloads in.
+"""Where our media meets aiortc: what we send into its senders, RTP payloads in.
 
-Sending: the call encodes each 20 ms frame once and hands the same ``av.Packet``
-to a :class:`PacketTrack` per peer. A track whose ``recv()`` returns packets makes
-aiortc's sender skip its own encoder, so a mesh of N encodes once, not once per peer.
+Sending: the call encodes each 20 ms audio frame once and hands the same
+``av.Packet`` to a :class:`FeedTrack` per peer. A track whose ``recv()`` returns
+packets makes aiortc's sender skip its own encoder, so a mesh of N encodes once,
+not once per peer. Camera frames go the same way, raw (aiortc's senders encode
+them): a peer's video track keeps only the newest frame.
+
+A feed track never ends by itself, whether anything is put into it or not: an
+aiortc sender whose track ends stops for the rest of the connection, and a camera
+turned off must not do that.
 
 Receiving: aiortc puts every RTP packet into its receiver's jitter buffer, which
 waits for four frames and stays later after a loss. :func:`tap_receiver` puts an
@@ -20,54 +26,56 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
-import av
 from aiortc import MediaStreamTrack, RTCRtpReceiver
 from aiortc.mediastreams import MediaStreamError
 from aiortc.rtp import RtpPacket
 
 QUEUED_PACKETS = 5
-"""Packets a peer's track keeps when its sender falls behind; older ones go."""
+"""Audio packets a peer's track keeps when its sender falls behind; older ones go."""
 
 _JITTER_BUFFER = "_RTCRtpReceiver__jitter_buffer"
 
 
-class PacketTrack(MediaStreamTrack):
-    """The audio one peer is sent: packets encoded once for the whole call."""
+class FeedTrack(MediaStreamTrack):
+    """What one peer is sent: ``recv()`` returns what was put, oldest first, and
+    waits while nothing is there; of a backlog only the newest ``keep`` remain."""
 
-    kind = "audio"
-
-    def __init__(self) -> None:
+    def __init__(self, kind: str, keep: int) -> None:
         super().__init__()
-        self._packets: deque[av.Packet[Any]] = deque(maxlen=QUEUED_PACKETS)
+        self.kind = kind
+        self._items: deque[Any] = deque(maxlen=keep)
         self._ready = asyncio.Event()
 
-    def put(self, packet: av.Packet[Any]) -> None:
-        self._packets.append(packet)
+    def put(self, item: Any) -> None:
+        self._items.append(item)
         self._ready.set()
 
-    async def recv(self) -> av.Packet[Any]:
-        while not self._packets:
+    async def recv(self) -> Any:
+        while not self._items:
             if self.readyState != "live":
                 raise MediaStreamError
             self._ready.clear()
             await self._ready.wait()
-        return self._packets.popleft()
+        return self._items.popleft()
 
     def stop(self) -> None:
         super().stop()
         self._ready.set()
 
 
-class AudioFanout:
-    """Hands each encoded packet to every peer's track."""
+class Fanout:
+    """Hands each item to every peer's track."""
+
+    kind = "audio"
+    keep = QUEUED_PACKETS
 
     def __init__(self) -> None:
-        self._tracks: dict[str, PacketTrack] = {}
+        self._tracks: dict[str, FeedTrack] = {}
 
-    def track_for(self, peer: str) -> PacketTrack:
+    def track_for(self, peer: str) -> FeedTrack:
         track = self._tracks.get(peer)
         if track is None or track.readyState != "live":
-            track = self._tracks[peer] = PacketTrack()
+            track = self._tracks[peer] = FeedTrack(self.kind, self.keep)
         return track
 
     def drop(self, peer: str) -> None:
@@ -75,9 +83,20 @@ class AudioFanout:
         if track is not None:
             track.stop()
 
-    def send(self, packet: av.Packet[Any]) -> None:
+    def send(self, item: Any) -> None:
         for track in self._tracks.values():
-            track.put(packet)
+            track.put(item)
+
+
+class AudioFanout(Fanout):
+    """Our encoded audio (``av.Packet``), to every peer."""
+
+
+class VideoFanout(Fanout):
+    """Our camera's frames (``av.VideoFrame``), to every peer: the newest only."""
+
+    kind = "video"
+    keep = 1
 
 
 PacketHandler = Callable[[RtpPacket], None]

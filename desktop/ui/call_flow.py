@@ -3,23 +3,35 @@
 "Start call" joins the call of the place shown (the main room, or the room one
 is in or visiting); the call view then shows who is there, as the server's call
 state and the engine's connections say. A moderator in a call who visits a room
-moves into that room's call. Mute, leave and per-peer volume go to the server and
-the engine; the devices dialog lists the sound devices, and a choice is remembered
-and takes effect at once.
+moves into that room's call. Mute, camera, leave and per-peer volume go to the
+server and the engine; the devices dialog lists the sound devices and cameras, and
+a choice is remembered and takes effect at once. Pictures of cameras (ours too)
+go into the call's tiles. The camera goes off when we are in no call any more.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
+import numpy as np
+import numpy.typing as npt
 from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtGui import QImage
 
 from desktop.core import AudioConnection, RoomId, UserId
 from desktop.media.call import MESH_LIMIT
+from desktop.media.camera import list_cameras
 from desktop.media.devices import DeviceChoice, DeviceKind, list_devices
 from desktop.media.engine import MediaEngine
-from desktop.media.events import AudioProblem, CallEvent, CallTooLarge, PeerChanged
+from desktop.media.events import (
+    AudioProblem,
+    CallEvent,
+    CallTooLarge,
+    CameraChanged,
+    PeerChanged,
+    PictureChanged,
+)
 from desktop.media.follow import CallFollower
 
 from .call_view import CallMode, CallView, dial_in_for, mode_for
@@ -30,6 +42,18 @@ LEVEL_INTERVAL_MS = 100
 """How often speaking indicators and the microphone meter are refreshed."""
 FLOOR_DBFS = -60.0
 """The quietest level a meter shows; anything below reads as silence."""
+
+
+def image_of(picture: npt.NDArray[np.uint8]) -> QImage:
+    """An RGB picture (height, width, 3) as an image of its own."""
+    height, width, _ = picture.shape
+    pixels = np.ascontiguousarray(picture)
+    return QImage(pixels.data, width, height, 3 * width, QImage.Format.Format_RGB888).copy()
+
+
+def camera_names() -> list[str]:
+    """The cameras plugged in now, by name."""
+    return [camera.name for camera in list_cameras()]
 
 
 def meter_level(dbfs: float) -> float:
@@ -55,6 +79,7 @@ class CallFlow(QObject):
         follower: CallFollower,
         choice: Callable[[], DeviceChoice],
         choose: Callable[[DeviceChoice], None],
+        cameras: Callable[[], Sequence[str]] = camera_names,
     ) -> None:
         super().__init__(workspace)
         self.workspace = workspace
@@ -65,6 +90,7 @@ class CallFlow(QObject):
         self.follower = follower
         self._choice = choice
         self._choose = choose
+        self._cameras = cameras
         self.dialog: DevicesDialog | None = None
         self._levels = QTimer(self, interval=LEVEL_INTERVAL_MS)
         self._levels.timeout.connect(self.on_levels_timeout)
@@ -76,7 +102,9 @@ class CallFlow(QObject):
         self.call_view.leave_requested.connect(self.on_call_view_leave_requested)
         self.call_view.volume_changed.connect(self.on_call_view_volume_changed)
         self.call_view.devices_requested.connect(self.on_call_view_devices_requested)
-        self.call_view.set_camera_available(False)  # the engine carries no video yet
+        self.call_view.camera_toggled.connect(self.on_call_view_camera_toggled)
+        self._camera_on = False
+        self._check_cameras()
 
     def tell(self, event: CallEvent) -> None:
         """The engine's listener; runs on the engine's thread."""
@@ -123,6 +151,8 @@ class CallFlow(QObject):
         if not in_call and not phone:
             self.view.show_call(False)
             self._levels.stop()
+            if self._camera_on and self.follower.current is None:
+                self.engine.set_camera(False)  # in no call: nobody is watching
             return
         room = current.room_id if current is not None and in_call else self.workspace.room
         state = mirror.calls.get(room)
@@ -151,6 +181,14 @@ class CallFlow(QObject):
                 self.view.banner.show_message(error.message, kind="warning")
                 if self.dialog is not None:
                     self.dialog.show_problem(error.message)
+            case PictureChanged(user=user, picture=picture):
+                image = image_of(picture) if picture is not None else None
+                self.call_view.model().set_video_frame(user or self.session.me, image)
+            case CameraChanged(on=on, error=error):
+                self._camera_on = on
+                self.call_view.set_camera_on(on)
+                if error is not None:
+                    self.view.banner.show_message(error.message, kind="warning")
 
     def on_levels_timeout(self) -> None:
         levels = {user: meter_level(dbfs) for user, dbfs in self.engine.levels().items()}
@@ -170,6 +208,13 @@ class CallFlow(QObject):
         if cid is not None:
             self.session.run(self.session.client.set_muted(cid, muted), "mute")
 
+    def on_call_view_camera_toggled(self, on: bool) -> None:
+        self.engine.set_camera(on)
+
+    def _check_cameras(self) -> None:
+        """The camera button works only with a camera plugged in."""
+        self.call_view.set_camera_available(self.engine.has_camera and bool(self._cameras()))
+
     def on_call_view_leave_requested(self) -> None:
         current = self.follower.current
         if current is not None:
@@ -187,6 +232,8 @@ class CallFlow(QObject):
             chosen.input,
             chosen.output,
             parent=self.view,
+            cameras=self._cameras(),
+            current_camera=chosen.camera,
         )
         dialog.devices_chosen.connect(self.on_dialog_devices_chosen)
         dialog.test_sound_requested.connect(self.engine.play_test_sound)
@@ -195,13 +242,20 @@ class CallFlow(QObject):
 
     def on_dialog_devices_chosen(self, input_name: object, output_name: object, echo: bool) -> None:
         """Remembered, and used at once."""
+        camera = self.dialog.chosen_camera() if self.dialog is not None else None
         choice = DeviceChoice(
             input=input_name if isinstance(input_name, str) else None,
             output=output_name if isinstance(output_name, str) else None,
+            camera=camera,
         )
+        camera_changed = camera != self._choice().camera
         self._choose(choice)
         self.engine.echo_cancellation = echo  # from the next call on
         self.engine.reopen_devices()
+        if camera_changed and self._camera_on:
+            self.engine.set_camera(False)  # and on again: the chosen one opens
+            self.engine.set_camera(True)
 
     def on_dialog_finished(self) -> None:
         self.dialog = None
+        self._check_cameras()

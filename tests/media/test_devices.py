@@ -80,6 +80,7 @@ def test_choice_round_trips_through_its_file(sound: SoundServer, tmp_path: Path)
     assert json.loads((tmp_path / "data" / CHOICE_FILE).read_text(encoding="utf-8")) == {
         "input": "roomcast_mic2",
         "output": "roomcast_spk2",
+        "camera": None,
     }
     assert loaded.input is not None
     assert devices.resolve(loaded.input, DeviceKind.INPUT) == devices.find(
@@ -90,10 +91,10 @@ def test_choice_round_trips_through_its_file(sound: SoundServer, tmp_path: Path)
 def test_saving_replaces_only_its_own_file(tmp_path: Path) -> None:
     (tmp_path / "other.json").write_text("{}", encoding="utf-8")
     DeviceChoice(input="Headset").save(tmp_path)
-    DeviceChoice(output="Speakers").save(tmp_path)
+    DeviceChoice(output="Speakers", camera="Front camera").save(tmp_path)
 
     assert sorted(path.name for path in tmp_path.iterdir()) == [CHOICE_FILE, "other.json"]
-    assert DeviceChoice.load(tmp_path) == DeviceChoice(input=None, output="Speakers")
+    assert DeviceChoice.load(tmp_path) == DeviceChoice(output="Speakers", camera="Front camera")
 
 
 @pytest.mark.parametrize(
@@ -106,6 +107,8 @@ def test_saving_replaces_only_its_own_file(tmp_path: Path) -> None:
         ('{"input": 3, "output": "Speakers"}', DeviceChoice(output="Speakers")),
         ('{"input": "", "output": null, "extra": 1}', DeviceChoice()),
         ('{"input": "Headset"}', DeviceChoice(input="Headset")),
+        ('{"camera": "Front camera"}', DeviceChoice(camera="Front camera")),
+        ('{"camera": ["Front camera"]}', DeviceChoice()),
     ],
 )
 def test_missing_or_damaged_choice_gives_defaults(

@@ -1,26 +1,46 @@
-"""DevicesDialog: microphone and speaker choices, the live level, the test
-sound and device problems."""
+"""DevicesDialog: microphone, speaker and camera choices, the live level, the
+test sound and device problems."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QRect, Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QComboBox
+from PySide6.QtWidgets import QApplication, QComboBox, QFormLayout, QLabel, QWidget
 from pytestqt.qtbot import QtBot
 
 from desktop.ui.dialogs.devices_dialog import DevicesDialog
+from desktop.ui.theme import apply_theme
 
 MICS = ["Built-in Microphone", "USB Headset Mono"]
 SPEAKERS = ["Built-in Speakers", "USB Headset Stereo"]
+CAMERAS = ["FaceTime HD Camera", "Logitech BRIO"]
 
 
 def dialog(
-    qtbot: QtBot, mic: str | None = None, speaker: str | None = None, echo: bool = True
+    qtbot: QtBot,
+    mic: str | None = None,
+    speaker: str | None = None,
+    echo: bool = True,
+    cameras: Sequence[str] = CAMERAS,
+    camera: str | None = None,
 ) -> DevicesDialog:
-    made = DevicesDialog(MICS, SPEAKERS, mic, speaker, echo)
+    made = DevicesDialog(MICS, SPEAKERS, mic, speaker, echo, cameras=cameras, current_camera=camera)
     qtbot.addWidget(made)
     return made
+
+
+@pytest.fixture
+def themed(qapp: QApplication) -> Iterator[None]:
+    """Restores the application's look after a test that changes the theme."""
+    style, palette = qapp.style().name(), qapp.palette()
+    yield
+    qapp.setStyle(style)
+    qapp.setPalette(palette)
+    QApplication.styleHints().unsetColorScheme()
 
 
 def items(combo: QComboBox) -> list[str]:
@@ -108,3 +128,116 @@ def test_a_device_problem_is_shown_in_words_and_can_be_cleared(qtbot: QtBot) -> 
 
     shown.show_problem(None)
     assert not shown.problem.isVisibleTo(shown)
+
+
+def test_the_dialog_is_about_audio_and_video(qtbot: QtBot) -> None:
+    assert dialog(qtbot).windowTitle() == "Audio and Video Devices"
+
+
+def test_the_first_camera_found_comes_first_and_is_the_default(qtbot: QtBot) -> None:
+    shown = dialog(qtbot)
+
+    assert items(shown.camera) == ["First camera found", *CAMERAS]
+    assert shown.camera.isEnabled()
+    assert shown.camera.accessibleName() == "Camera"
+    assert shown.chosen_camera() is None
+
+
+def test_the_current_camera_is_selected(qtbot: QtBot) -> None:
+    shown = dialog(qtbot, camera="Logitech BRIO")
+
+    assert shown.camera.currentText() == "Logitech BRIO"
+    assert shown.chosen_camera() == "Logitech BRIO"
+
+
+def test_a_remembered_camera_that_is_unplugged_stays_listed_and_marked(qtbot: QtBot) -> None:
+    shown = dialog(qtbot, camera="Elgato Facecam")
+
+    assert items(shown.camera) == ["First camera found", *CAMERAS, "Elgato Facecam (not connected)"]
+    assert shown.camera.currentText() == "Elgato Facecam (not connected)"
+    assert shown.chosen_camera() == "Elgato Facecam"
+
+
+def test_without_cameras_the_picker_says_so_and_cannot_be_used(qtbot: QtBot) -> None:
+    shown = dialog(qtbot, cameras=())
+
+    assert items(shown.camera) == ["No camera found"]
+    assert not shown.camera.isEnabled()
+    assert "camera" in shown.camera.toolTip()
+    assert shown.chosen_camera() is None
+
+
+def test_without_cameras_the_remembered_one_is_not_forgotten(qtbot: QtBot) -> None:
+    shown = dialog(qtbot, cameras=(), camera="Logitech BRIO")
+
+    assert items(shown.camera) == ["No camera found"]
+    assert shown.chosen_camera() == "Logitech BRIO"
+
+
+def test_the_picked_camera_can_be_read_when_ok_reports_the_choice(qtbot: QtBot) -> None:
+    shown = dialog(qtbot, camera="Logitech BRIO")
+    shown.camera.setCurrentIndex(1)
+    read: list[str | None] = []
+    shown.devices_chosen.connect(lambda *_: read.append(shown.chosen_camera()))
+
+    with qtbot.wait_signal(shown.devices_chosen) as chosen:
+        shown.buttons.accepted.emit()
+
+    assert chosen.args == [None, None, True]
+    assert read == ["FaceTime HD Camera"]
+
+
+def test_picking_the_first_camera_found_forgets_the_named_one(qtbot: QtBot) -> None:
+    shown = dialog(qtbot, camera="Elgato Facecam")
+
+    shown.camera.setCurrentIndex(0)
+
+    assert shown.chosen_camera() is None
+
+
+def test_the_camera_label_takes_the_focus_to_the_camera(qtbot: QtBot) -> None:
+    shown = dialog(qtbot)
+    label = form_labels(shown)[-1]
+
+    assert label.text() == "&Camera:"
+    assert label.buddy() is shown.camera
+
+
+def form_labels(shown: DevicesDialog) -> list[QLabel]:
+    """The labels of the dialog's form, top to bottom."""
+    form = shown.findChild(QFormLayout)
+    assert form is not None
+    found = []
+    for row in range(form.rowCount()):
+        item = form.itemAt(row, QFormLayout.ItemRole.LabelRole)
+        widget = item.widget() if item is not None else None
+        if isinstance(widget, QLabel) and widget.text():
+            found.append(widget)
+    return found
+
+
+@pytest.mark.parametrize("dark", [False, True], ids=["light", "dark"])
+@pytest.mark.parametrize("cameras", [CAMERAS, []], ids=["cameras", "no-camera"])
+@pytest.mark.usefixtures("themed")
+def test_the_rows_line_up_and_nothing_is_cut_off(
+    qapp: QApplication, qtbot: QtBot, tmp_path: Path, dark: bool, cameras: list[str]
+) -> None:
+    apply_theme(qapp, dark=dark)
+    shown = dialog(qtbot, "Blue Yeti", cameras=cameras)
+    shown.show()
+    qtbot.waitExposed(shown)
+    shown.grab().save(str(tmp_path / f"devices-{len(cameras)}-{'dark' if dark else 'light'}.png"))
+
+    labels = form_labels(shown)
+    assert [label.text() for label in labels] == ["&Microphone:", "&Speaker:", "&Camera:"]
+    starts, ends = (
+        {edge(label.geometry()) for label in labels} for edge in (QRect.left, QRect.right)
+    )
+    assert len(starts) == 1 or len(ends) == 1, "the labels line up"
+    for label in labels:
+        assert label.width() >= label.sizeHint().width(), f"{label.text()} fits"
+    combos: list[QWidget] = [shown.input, shown.output, shown.camera]
+    assert len({combo.geometry().left() for combo in combos}) == 1, "fields start together"
+    for combo in (shown.input, shown.output, shown.camera):
+        text = combo.fontMetrics().horizontalAdvance(combo.currentText())
+        assert text < combo.width() - 24, f"{combo.currentText()} fits in its box"

@@ -1,4 +1,4 @@
-"""Lets the user pick their microphone and speaker and check both work.
+"""Lets the user pick their microphone, speaker and camera, and check the sound works.
 
 The microphone's level moves as the caller feeds it (from whichever device is
 picked: :attr:`DevicesDialog.input_selected` says which), "Play test sound"
@@ -6,7 +6,9 @@ asks the caller to play a sound on the chosen speaker, and a problem with a
 device is shown in the dialog, in words, where the user is looking. Devices
 are named as the sound system names them; "System default" follows whatever
 the system's own setting is. A remembered device that is not plugged in stays
-listed, marked, so the choice is not lost silently.
+listed, marked, so the choice is not lost silently. Cameras are listed the same
+way, with "First camera found" in place of the system default; without any
+camera the picker says so and cannot be used, and the remembered camera is kept.
 """
 
 from __future__ import annotations
@@ -34,12 +36,13 @@ from .parts import HintLabel, InlineMessage
 
 
 class DevicesDialog(QDialog):
-    """Microphone, speaker and echo reduction; OK reports the choice.
+    """Microphone, speaker, camera and echo reduction; OK reports the choice.
 
     Signals:
         devices_chosen(object, object, bool): OK was pressed; the microphone's
             and the speaker's names (``None``: the system default) and whether
-            to reduce echo and background noise.
+            to reduce echo and background noise. The camera is not in it: read
+            :meth:`chosen_camera` when it fires.
         test_sound_requested(): play a test sound on :meth:`chosen_output`.
         input_selected(object): another microphone was picked (its name, or
             ``None`` for the system default); meter that one from now on.
@@ -57,11 +60,18 @@ class DevicesDialog(QDialog):
         current_output: str | None = None,
         echo_cancellation: bool = True,
         parent: QWidget | None = None,
+        *,
+        cameras: Sequence[str] = (),
+        current_camera: str | None = None,
     ) -> None:
         super().__init__(parent)
-        self.setWindowTitle(self.tr("Audio Devices"))
-        self.input = self._combo(inputs, current_input, self.tr("Microphone"))
-        self.output = self._combo(outputs, current_output, self.tr("Speaker"))
+        self.setWindowTitle(self.tr("Audio and Video Devices"))
+        default = self.tr("System default")
+        self.input = self._combo(inputs, current_input, self.tr("Microphone"), default)
+        self.output = self._combo(outputs, current_output, self.tr("Speaker"), default)
+        self.camera = self._camera_combo(cameras, current_camera)
+        # With no camera to pick from, OK must not forget the one remembered.
+        self._kept_camera = None if cameras else current_camera
         self.meter = LevelMeter(self)
         self.meter.setAccessibleName(self.tr("Microphone level"))
         self.meter_hint = HintLabel(self.tr("Say something: the bar should move."), self)
@@ -84,12 +94,12 @@ class DevicesDialog(QDialog):
         self.buttons.accepted.connect(self.on_buttons_accepted)
         self.buttons.rejected.connect(self.reject)
 
-    def _combo(self, names: Sequence[str], current: str | None, what: str) -> QComboBox:
-        """ "System default" first, then ``names``; a ``current`` not among them stays
-        listed as not connected."""
+    def _combo(self, names: Sequence[str], current: str | None, what: str, first: str) -> QComboBox:
+        """``first`` (standing for ``None``), then ``names``; a ``current`` not among
+        them stays listed as not connected."""
         combo = QComboBox(self)
         combo.setAccessibleName(what)
-        combo.addItem(self.tr("System default"), None)
+        combo.addItem(first, None)
         for name in names:
             combo.addItem(name, name)
         if current is not None and current not in names:
@@ -97,6 +107,16 @@ class DevicesDialog(QDialog):
         combo.setCurrentIndex(max(0, combo.findData(current)) if current is not None else 0)
         combo.setMinimumContentsLength(28)
         combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        return combo
+
+    def _camera_combo(self, cameras: Sequence[str], current: str | None) -> QComboBox:
+        """The cameras after "First camera found"; a single disabled "No camera
+        found" when there are none, so the row says why it cannot be used."""
+        if cameras:
+            return self._combo(cameras, current, self.tr("Camera"), self.tr("First camera found"))
+        combo = self._combo((), None, self.tr("Camera"), self.tr("No camera found"))
+        combo.setEnabled(False)
+        combo.setToolTip(self.tr("No camera is connected to this computer."))
         return combo
 
     def _lay_out(self) -> None:
@@ -114,6 +134,7 @@ class DevicesDialog(QDialog):
         speaker_label = QLabel(self.tr("&Speaker:"), self)
         speaker_label.setBuddy(self.output)  # a row of a layout gets no buddy by itself
         form.addRow(speaker_label, speaker)
+        form.addRow(self.tr("&Camera:"), self.camera)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(18, 16, 18, 12)
         layout.setSpacing(12)
@@ -131,6 +152,11 @@ class DevicesDialog(QDialog):
     def chosen_output(self) -> str | None:
         data = self.output.currentData()
         return None if data is None else str(data)
+
+    def chosen_camera(self) -> str | None:
+        """The camera's name; ``None``: the first camera found."""
+        data = self.camera.currentData()
+        return self._kept_camera if data is None else str(data)
 
     def echo_cancellation(self) -> bool:
         return self.echo.isChecked()

@@ -1,0 +1,223 @@
+"""Cameras in a call: two engines over real aiortc connections on 127.0.0.1,
+each camera a real media player reading a colour from libavfilter. Each side
+sees the other's colour and its own preview; a camera turned off, failing or
+ending by itself is told, and the call's sound goes on."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import numpy as np
+import pytest
+from aiortc import MediaStreamTrack
+from aiortc.contrib.media import MediaPlayer
+from audiokit import Recorder, Tone, virtual_devices
+from rtckit import Connections, Switchboard
+
+from desktop.core import UserId
+from desktop.media.camera import Camera, Platform, list_cameras, open_camera
+from desktop.media.engine import MediaEngine
+from desktop.media.errors import MediaError, MediaErrorCode
+from desktop.media.events import CameraChanged, PictureChanged
+from desktop.media.ice import loopback_only
+from desktop.media.peer import PeerState
+from desktop.media.video import SEND_WIDTH, TILE_WIDTH, Picture
+
+ANN, BEN, CAT = UserId("ann"), UserId("ben"), UserId("cat")
+RGB = {"red": (255, 0, 0), "blue": (0, 0, 255)}
+
+
+def colour_camera(colour: str, seconds: float | None = None) -> Callable[[], MediaStreamTrack]:
+    """A camera filming one colour in 1280x720 (``seconds`` long, or endless)."""
+    source = f"color=c={colour}:s=1280x720:r=15" + (f":d={seconds}" if seconds else "")
+
+    def open_it() -> MediaStreamTrack:
+        video = MediaPlayer(source, format="lavfi").video
+        assert video is not None
+        return video
+
+    return open_it
+
+
+def broken_camera() -> MediaStreamTrack:
+    raise MediaError(MediaErrorCode.CAMERA_MISSING, "No camera is connected.")
+
+
+class Person:
+    def __init__(
+        self, user: UserId, board: Switchboard, camera: Callable[[], MediaStreamTrack]
+    ) -> None:
+        self.user = user
+        self.connections = Connections()
+        devices = virtual_devices(Tone(440.0, 0.1), Recorder())
+        self.engine = MediaEngine(
+            audio=devices, tell=self.connections.tell, echo_cancellation=False, camera=camera
+        )
+        board.engines[user] = self.engine
+
+    def latest(self, user: UserId | None) -> Picture | None:
+        """The last picture told of ``user`` (None: our preview)."""
+        pictures = [e for e in self.connections.events if isinstance(e, PictureChanged)]
+        mine = [event.picture for event in pictures if event.user == user]
+        return mine[-1] if mine else None
+
+    def sees(self, user: UserId | None, colour: str) -> Callable[[], bool]:
+        return lambda: (picture := self.latest(user)) is not None and looks(picture, colour)
+
+    def sees_nothing_of(self, user: UserId | None) -> Callable[[], bool]:
+        def gone() -> bool:
+            told = [e for e in self.connections.events if isinstance(e, PictureChanged)]
+            return bool(told) and any(e.user == user for e in told) and self.latest(user) is None
+
+        return gone
+
+    def camera_changes(self) -> list[CameraChanged]:
+        return [e for e in self.connections.events if isinstance(e, CameraChanged)]
+
+
+def looks(picture: Picture, colour: str) -> bool:
+    """Each channel's mean within 40 of the colour's (the codec is lossy)."""
+    means = picture.reshape(-1, 3).mean(axis=0)
+    return bool(np.all(np.abs(means - np.array(RGB[colour])) < 40))
+
+
+@pytest.fixture
+def board() -> Iterator[Switchboard]:
+    with loopback_only():
+        yield Switchboard()
+
+
+@pytest.fixture
+def pair(board: Switchboard) -> Iterator[tuple[Person, Person]]:
+    ann = Person(ANN, board, colour_camera("red"))
+    ben = Person(BEN, board, colour_camera("blue"))
+    yield ann, ben
+    for person in (ann, ben):
+        person.engine.stop()
+
+
+def connect(board: Switchboard, people: tuple[Person, ...]) -> None:
+    users = [person.user for person in people]
+    for person in people:
+        person.engine.start()
+        line = board.line(person.user)
+        person.engine.join(person.user, [], sends_audio=True, signaling=line).result(timeout=10)
+    for person in people:
+        person.engine.set_members(users).result(timeout=10)
+    for person in people:
+        others = [user for user in users if user != person.user]
+        person.connections.wait_for(person.connections.connected(*others))
+
+
+def test_each_side_sees_the_others_camera_and_its_own_preview(
+    board: Switchboard, pair: tuple[Person, Person]
+) -> None:
+    ann, ben = pair
+    connect(board, pair)
+    for person in pair:
+        person.engine.set_camera(True).result(timeout=10)
+
+    ann.connections.wait_for(ann.sees(BEN, "blue"))
+    ann.connections.wait_for(ann.sees(None, "red"))
+    ben.connections.wait_for(ben.sees(ANN, "red"))
+    ben.connections.wait_for(ben.sees(None, "blue"))
+    assert ann.camera_changes() == [CameraChanged(on=True)]
+    tile = ben.latest(ANN)
+    assert tile is not None
+    assert tile.shape == (TILE_WIDTH * 9 // 16, TILE_WIDTH, 3)  # scaled, aspect kept
+    assert SEND_WIDTH < 1280
+
+
+def test_one_camera_is_seen_by_everyone_in_the_call(board: Switchboard) -> None:
+    """The frame is scaled once and each peer's sender encodes it for that peer."""
+    people = (
+        Person(ANN, board, colour_camera("red")),
+        Person(BEN, board, broken_camera),
+        Person(CAT, board, broken_camera),
+    )
+    ann, ben, cat = people
+    try:
+        connect(board, people)
+        ann.engine.set_camera(True).result(timeout=10)
+
+        ben.connections.wait_for(ben.sees(ANN, "red"))
+        cat.connections.wait_for(cat.sees(ANN, "red"))
+    finally:
+        for person in people:
+            person.engine.stop()
+
+
+def test_a_camera_turned_off_takes_its_picture_down_and_can_come_back(
+    board: Switchboard, pair: tuple[Person, Person]
+) -> None:
+    ann, ben = pair
+    connect(board, pair)
+    ann.engine.set_camera(True).result(timeout=10)
+    ben.connections.wait_for(ben.sees(ANN, "red"))
+
+    ann.engine.set_camera(False).result(timeout=10)
+
+    ben.connections.wait_for(ben.sees_nothing_of(ANN))
+    ann.connections.wait_for(ann.sees_nothing_of(None))
+    assert ann.camera_changes() == [CameraChanged(on=True), CameraChanged(on=False)]
+    assert ann.connections.states[BEN] is PeerState.CONNECTED  # the call goes on
+
+    # The same connection carries the picture again: no new offer is needed.
+    ann.engine.set_camera(True).result(timeout=10)
+    ben.connections.wait_for(ben.sees(ANN, "red"))
+
+
+def test_a_missing_camera_is_told_and_the_call_goes_on(board: Switchboard) -> None:
+    ann = Person(ANN, board, broken_camera)
+    ben = Person(BEN, board, colour_camera("blue"))
+    try:
+        connect(board, (ann, ben))
+        ann.engine.set_camera(True).result(timeout=10)
+
+        [changed] = ann.camera_changes()
+        assert not changed.on
+        assert changed.error is not None
+        assert changed.error.code is MediaErrorCode.CAMERA_MISSING
+        ben.engine.set_camera(True).result(timeout=10)
+        ann.connections.wait_for(ann.sees(BEN, "blue"))
+        assert ann.connections.states[BEN] is PeerState.CONNECTED
+    finally:
+        for person in (ann, ben):
+            person.engine.stop()
+
+
+def test_a_camera_that_stops_by_itself_is_told_as_failed(board: Switchboard) -> None:
+    ann = Person(ANN, board, colour_camera("red", seconds=0.5))
+    ben = Person(BEN, board, colour_camera("blue"))
+    try:
+        connect(board, (ann, ben))
+        ann.engine.set_camera(True).result(timeout=10)
+
+        ann.connections.wait_for(lambda: len(ann.camera_changes()) == 2)
+        on, off = ann.camera_changes()
+        assert on == CameraChanged(on=True)
+        assert not off.on
+        assert off.error is not None
+        assert off.error.code is MediaErrorCode.CAMERA_FAILED
+        ben.connections.wait_for(ben.sees_nothing_of(ANN))
+    finally:
+        for person in (ann, ben):
+            person.engine.stop()
+
+
+def test_a_camera_that_is_not_there_gives_a_clear_error() -> None:
+    missing = Camera("video4linux2,v4l2", "/dev/video-nowhere", "Front camera")
+
+    with pytest.raises(MediaError) as raised:
+        open_camera(missing)
+
+    assert raised.value.code is MediaErrorCode.CAMERA_MISSING
+    assert "Front camera" in raised.value.message
+    assert "No such file or directory" in raised.value.message
+
+
+def test_cameras_are_listed_by_the_platforms_framework() -> None:
+    unknown = Platform("no-such-framework", (), "")
+    assert list_cameras(unknown) == []
+    # This machine has no camera: the framework answers, with nothing.
+    assert list_cameras(Platform("video4linux2,v4l2", (), "/dev/video0")) == []
