@@ -1,35 +1,37 @@
 """Calls that follow the rooms, end to end: a real server, a moderator and four
-participants, each with a call engine whose microphone plays a tone of its own.
-Everyone hears everyone in the main call; once Smart Distribute has made two
-rooms and the session starts, each room hears its own members only; when the
-session ends everyone is back in the main call and hears everyone again."""
+participants, each in a process of their own (as each person's app is) with a
+call engine whose microphone plays a tone of its own. Everyone hears everyone in
+the main call; once Smart Distribute has made two rooms and the session starts,
+each room hears its own members only; when the session ends everyone is back in
+the main call and hears everyone again.
+
+One process per person matters: five engines sharing one interpreter share one
+lock between all their audio, which no real client does."""
 
 from __future__ import annotations
 
 import asyncio
+import json
+import os
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
-from audiokit import Recorder, Tone, level_at, sounding, virtual_devices
-from netkit import Clock, party, running, server_settings, until
-from rtckit import Connections
+from netkit import Clock, Party, party, running, server_settings, until
 
-from desktop.client import Client
 from desktop.core import AudioConnection, UserId
 from desktop.core.commands import Distribute, EndBreakouts, SetUpBreakouts, StartBreakouts
-from desktop.media.engine import AudioPlan, MediaEngine
-from desktop.media.follow import CallFollower, CallKey
+from desktop.media.follow import CallKey
 from desktop.media.ice import loopback_only
-from desktop.media.sound_io import VirtualSoundIO
 
 pytestmark = pytest.mark.asyncio
 
 AMPLITUDE = 0.1
-"""Five tones at this level add up to no more than half of full scale."""
+"""What each caller's tone is played at (``caller_process.AMPLITUDE``)."""
 TONES = {"mod": 400.0, "ann": 600.0, "ben": 850.0, "cat": 1100.0, "dan": 1400.0}
-AUDIBLE_DBFS = -30.0
 LISTENER = UserId("dan")
 """Just Listening: in every call, sending nothing, and always joined muted."""
 PARTICIPANTS = {
@@ -37,64 +39,79 @@ PARTICIPANTS = {
     for name in TONES
     if name != "mod"
 }
+PROGRAM = Path(__file__).with_name("caller_process.py")
+READY_SECONDS = 60.0
+"""A caller's process starting up (imports, the engine, signing in)."""
 
 
 class Caller:
-    """One person's client with a call engine that follows their call."""
+    """One person's app in its own process, driven line by line."""
 
-    def __init__(self, client: Client) -> None:
-        assert client.account is not None
-        self.user = client.account.user_id
-        self.client = client
-        self.connections = Connections()
-        self.recorder = Recorder()
-        devices = virtual_devices(Tone(TONES[self.user], AMPLITUDE), self.recorder)
-        self.sound: VirtualSoundIO | None = None
+    def __init__(self, user: UserId, process: asyncio.subprocess.Process) -> None:
+        self.user = user
+        self.process = process
 
-        def open_devices(plan: AudioPlan) -> VirtualSoundIO:
-            self.sound = devices(plan)
-            return self.sound
-
-        self.engine = MediaEngine(
-            audio=open_devices, tell=self.connections.tell, echo_cancellation=False
+    @classmethod
+    async def start(cls, user: UserId, url: str, token: str, cid: str) -> Caller:
+        tests = str(Path(__file__).parents[1])
+        path = os.pathsep.join(filter(None, [tests, os.environ.get("PYTHONPATH")]))
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            str(PROGRAM),
+            "--",  # a token may begin with a dash
+            url,
+            token,
+            cid,
+            str(TONES[user]),
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            env={**os.environ, "PYTHONPATH": path},
         )
-        self.engine.start()
-        self.follower = CallFollower(client, self.engine)
+        return cls(user, process)
 
-    async def in_call(self, key: CallKey, users: set[UserId]) -> None:
-        """Wait until we follow the call ``key`` and are connected to ``users``."""
-        await until(self.client, lambda: self.follower.current == key, f"{self.user} in {key}")
-        # The engine works through what it was told in order: once this no-op has
-        # run, it has left the previous call and joined this one.
-        await asyncio.wrap_future(self.engine.submit(asyncio.sleep(0)))
-        condition = self.connections.connected(*users)
-        await asyncio.to_thread(self.connections.wait_for, condition)
-        talkers = users - {LISTENER}
-        await sounding(lambda: self.hears(talkers), f"{self.user} hearing {talkers}")
+    async def ready(self) -> None:
+        async with asyncio.timeout(READY_SECONDS):
+            assert await self._answer() == {"ready": True}, f"{self.user} did not start"
 
-    def hears(self, users: set[UserId]) -> bool:
-        levels = self.engine.levels()
-        return all(levels.get(user, -100.0) > AUDIBLE_DBFS for user in users)
+    async def ask(self, command: dict[str, Any]) -> dict[str, Any]:
+        assert self.process.stdin is not None
+        self.process.stdin.write(json.dumps(command).encode() + b"\n")
+        await self.process.stdin.drain()
+        return await self._answer()
 
-    async def diagnosis(self) -> str:
-        """How this person's sound ran and how each voice was played out, for a
-        failure message."""
-        stats = await asyncio.wrap_future(self.engine.playout_stats())
-        lines = [f"{self.user}:"]
-        if self.sound is not None:
-            lines.append(f"  sound {self.sound.lateness()} underruns={self.sound.underruns}")
-        lines.extend(f"  {user}: {playout}" for user, playout in sorted(stats.items()))
-        return "\n".join(lines)
+    async def in_call(self, key: CallKey, peers: set[UserId]) -> None:
+        """Wait until this person follows the call ``key`` and hears ``peers``."""
+        talkers = peers - {LISTENER}
+        command = {"follow": key.room_id, "peers": sorted(peers), "talkers": sorted(talkers)}
+        answer = await self.ask(command)
+        assert answer.get("ok"), f"{self.user} in {key}: {answer.get('error')}"
+
+    async def record(self, seconds: float) -> dict[str, Any]:
+        return await self.ask({"record": seconds, "tones": TONES})
+
+    async def _answer(self) -> dict[str, Any]:
+        assert self.process.stdout is not None
+        line = await self.process.stdout.readline()
+        if not line:
+            raise AssertionError(f"the process of {self.user} ended: {await self.process.wait()}")
+        answer: dict[str, Any] = json.loads(line)
+        return answer
 
     async def close(self) -> None:
-        await self.follower.close()
-        await asyncio.to_thread(self.engine.stop)
+        assert self.process.stdin is not None
+        self.process.stdin.close()
+        await self.process.wait()
 
 
 @asynccontextmanager
-async def callers(clients: list[Client]) -> AsyncIterator[dict[UserId, Caller]]:
-    everyone = {caller.user: caller for caller in map(Caller, clients)}
+async def callers(
+    url: str, cid: str, tokens: dict[UserId, str]
+) -> AsyncIterator[dict[UserId, Caller]]:
+    everyone: dict[UserId, Caller] = {}
     try:
+        for user, token in tokens.items():
+            everyone[user] = await Caller.start(user, url, token, cid)
+        await asyncio.gather(*(caller.ready() for caller in everyone.values()))
         yield everyone
     finally:
         for caller in everyone.values():
@@ -107,23 +124,31 @@ async def hears_exactly(everyone: dict[UserId, Caller], calls: dict[CallKey, set
         await asyncio.gather(*(everyone[user].in_call(key, group - {user}) for user in group))
     groups = list(calls.values())
     listeners = [user for group in groups for user in group]
-    recordings = await asyncio.gather(
-        *(asyncio.to_thread(everyone[user].recorder.record, 1.0) for user in listeners)
-    )
+    recordings = await asyncio.gather(*(everyone[user].record(1.0) for user in listeners))
     heard = dict(zip(listeners, recordings, strict=True))
     wrong = []
     for group in groups:
         for listener in group:
-            for speaker, frequency in TONES.items():
-                level = level_at(heard[listener], frequency)
+            levels = heard[listener]["levels"]
+            for speaker in TONES:
+                level = levels[speaker]
                 if speaker in group and speaker not in (listener, LISTENER):
                     if level <= 0.7 * AMPLITUDE:
                         wrong.append(f"{listener} hardly hears {speaker}: {level:.3f}")
                 elif level >= 0.1 * AMPLITUDE:
                     wrong.append(f"{listener} hears {speaker}: {level:.3f}")
     if wrong:
-        diagnoses = [await everyone[user].diagnosis() for user in listeners]
+        diagnoses = [f"{user}:\n{heard[user]['diagnosis']}" for user in listeners]
         raise AssertionError("\n".join(wrong + diagnoses))
+
+
+def tokens_of(people: Party) -> dict[UserId, str]:
+    tokens = {}
+    for client in people.everyone:
+        assert client.account is not None
+        assert client.token is not None
+        tokens[client.account.user_id] = client.token
+    return tokens
 
 
 async def test_calls_follow_the_rooms_from_start_to_end(tmp_path: Path) -> None:
@@ -131,11 +156,9 @@ async def test_calls_follow_the_rooms_from_start_to_end(tmp_path: Path) -> None:
         async with (
             running(server_settings(tmp_path, Clock())) as server,
             party(server.url, PARTICIPANTS) as people,
-            callers(people.everyone) as everyone,
+            callers(server.url, people.conversation_id, tokens_of(people)) as everyone,
         ):
             cid, host = people.conversation_id, people.moderator
-            for client in people.everyone:
-                await client.join_call(cid)
             main = CallKey(cid, None)
             await hears_exactly(everyone, {main: set(everyone)})
 
