@@ -7,12 +7,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
-import numpy as np
 import pytest
 from aiortc import MediaStreamTrack
-from aiortc.contrib.media import MediaPlayer
 from audiokit import Recorder, Tone, virtual_devices
 from rtckit import Connections, Switchboard
+from videokit import colour_camera, looks
 
 from desktop.core import UserId
 from desktop.media.camera import Camera, Platform, list_cameras, open_camera
@@ -24,19 +23,6 @@ from desktop.media.peer import PeerState
 from desktop.media.video import SEND_WIDTH, TILE_WIDTH, Picture
 
 ANN, BEN, CAT = UserId("ann"), UserId("ben"), UserId("cat")
-RGB = {"red": (255, 0, 0), "blue": (0, 0, 255)}
-
-
-def colour_camera(colour: str, seconds: float | None = None) -> Callable[[], MediaStreamTrack]:
-    """A camera filming one colour in 1280x720 (``seconds`` long, or endless)."""
-    source = f"color=c={colour}:s=1280x720:r=15" + (f":d={seconds}" if seconds else "")
-
-    def open_it() -> MediaStreamTrack:
-        video = MediaPlayer(source, format="lavfi").video
-        assert video is not None
-        return video
-
-    return open_it
 
 
 def broken_camera() -> MediaStreamTrack:
@@ -73,12 +59,6 @@ class Person:
 
     def camera_changes(self) -> list[CameraChanged]:
         return [e for e in self.connections.events if isinstance(e, CameraChanged)]
-
-
-def looks(picture: Picture, colour: str) -> bool:
-    """Each channel's mean within 40 of the colour's (the codec is lossy)."""
-    means = picture.reshape(-1, 3).mean(axis=0)
-    return bool(np.all(np.abs(means - np.array(RGB[colour])) < 40))
 
 
 @pytest.fixture

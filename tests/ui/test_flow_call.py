@@ -1,9 +1,10 @@
 """Calls from the whole app: "Start call" in two windows against a real server,
 each with a call engine whose microphone plays a tone. Each window's call view
 shows the other person connected and speaking, each hears the other's tone and
-not its own, muting reaches the other side, and "Leave call" takes the view away
-(see ``test_app_flows`` for the stage). The moderator's call view is saved as a
-PNG for looking at."""
+not its own, the moderator's camera (a media player filming red) shows in both
+windows' tiles until it is stopped, muting reaches the other side, and "Leave
+call" takes the view away (see ``test_app_flows`` for the stage). The
+moderator's call view is saved as a PNG for looking at."""
 
 from __future__ import annotations
 
@@ -14,8 +15,10 @@ from pathlib import Path
 
 import pytest
 from audiokit import Recorder, Tone, level_at, virtual_devices
+from PySide6.QtGui import QImage
 from qtkit import run, until
 from test_app_flows import Window, button, click, stage
+from videokit import colour_camera
 
 from desktop.core import AudioConnection, UserId
 from desktop.media.devices import DeviceChoice
@@ -38,13 +41,20 @@ class Caller:
         self.recorder = Recorder()
         devices = virtual_devices(Tone(TONES[name], AMPLITUDE), self.recorder)
         self.flow: CallFlow | None = None
-        self.engine = MediaEngine(audio=devices, tell=self._tell, echo_cancellation=False)
+        self.engine = MediaEngine(
+            audio=devices, tell=self._tell, echo_cancellation=False, camera=colour_camera("red")
+        )
         self.engine.start()
         client = window.front.session.client
         follower = CallFollower(client, self.engine)
         self.choice = DeviceChoice()
         self.flow = CallFlow(
-            window.front.workspace, self.engine, follower, lambda: self.choice, self._choose
+            window.front.workspace,
+            self.engine,
+            follower,
+            lambda: self.choice,
+            self._choose,
+            cameras=lambda: ["Test camera"],
         )
 
     def _tell(self, event: object) -> None:
@@ -60,6 +70,19 @@ class Caller:
         if row is None:
             return None
         return str(model.data(model.index(row), CallRole.StateRole))
+
+    def picture_of(self, user: str) -> QImage | None:
+        model = self.window.view.call.model()
+        row = model.row_of(UserId(user))
+        picture = model.data(model.index(row), CallRole.VideoRole) if row is not None else None
+        return picture if isinstance(picture, QImage) else None
+
+    def shows_red(self, user: str) -> bool:
+        picture = self.picture_of(user)
+        if picture is None:
+            return False
+        middle = picture.pixelColor(picture.width() // 2, picture.height() // 2)
+        return middle.red() > 200 and middle.green() < 60 and middle.blue() < 60
 
     def speaking(self, user: str) -> bool:
         return self.window.view.call.model().is_speaking(UserId(user))
@@ -98,8 +121,18 @@ def test_two_windows_call_each_other_from_start_to_leave(
                 heard = await asyncio.to_thread(host.recorder.record, 1.0)
                 assert level_at(heard, TONES["ann"]) > 0.7 * AMPLITUDE
                 assert level_at(heard, TONES["mod"]) < 0.01
+
+                click(button(host.window.view.call, "Start camera"))
+                await until(lambda: ann.shows_red("mod"), "Ann sees the moderator's camera")
+                await until(lambda: host.shows_red("mod"), "the moderator sees their preview")
+                assert button(host.window.view.call, "Stop camera").isChecked()
+                assert ann.picture_of("ann") is None  # her camera is off: her avatar
                 artefacts().mkdir(parents=True, exist_ok=True)
                 host.window.front.window.grab().save(str(artefacts() / "call_view.png"))
+                ann.window.front.window.grab().save(str(artefacts() / "call_view_camera.png"))
+                click(button(host.window.view.call, "Stop camera"))
+                await until(lambda: ann.picture_of("mod") is None, "the camera's picture gone")
+                await until(lambda: host.picture_of("mod") is None, "the preview gone")
 
                 click(button(ann.window.view.call, "Mute"))
                 await until(lambda: not host.speaking("ann"), "Ann silent")
