@@ -60,11 +60,12 @@ async def run_mesh(data_dir: Path, *, naive: bool, seconds: float) -> float:
             await asyncio.create_subprocess_exec(
                 sys.executable,
                 __file__,
+                *(["--naive"] if naive and index == 0 else []),
+                "--",  # a token may begin with a dash
                 server.url,
                 token,
                 cid,
                 str(seconds),
-                *(["--naive"] if naive and index == 0 else []),
                 stdin=asyncio.subprocess.PIPE,
                 stdout=asyncio.subprocess.PIPE,
             )

@@ -125,6 +125,7 @@ class ArrivalJitter:
         self._transits: deque[tuple[float, float]] = deque()
         self._lateness: deque[float] = deque(maxlen=self.EVENTS)
         self._last_arrival = -math.inf
+        self._allowance: float | None = None  # known until the next packet
 
     def observe(self, media_time: float, arrival: float) -> float:
         """Record one packet; return its lateness in seconds."""
@@ -142,14 +143,18 @@ class ArrivalJitter:
         else:
             self._lateness[-1] = max(self._lateness[-1], lateness)
         self._last_arrival = arrival
+        self._allowance = None
         return lateness
 
     def allowance(self) -> float:
-        """Seconds of lateness to absorb: the 95th percentile of recent events."""
-        if not self._lateness:
-            return 0.0
-        ordered = sorted(self._lateness)
-        return ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)]
+        """Seconds of lateness to absorb: the 95th percentile of recent events
+        (asked on every fill; sorted again only after a packet came)."""
+        if self._allowance is None:
+            ordered = sorted(self._lateness)
+            self._allowance = (
+                ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)] if ordered else 0.0
+            )
+        return self._allowance
 
     def reset_reference(self) -> None:
         """Forget the transit reference (the lateness history stays meaningful)."""
