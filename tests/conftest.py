@@ -40,3 +40,13 @@ def qloop(qapp: QApplication) -> Iterator[asyncio.AbstractEventLoop]:
     loop.run_until_complete(loop.shutdown_asyncgens())
     loop.close()
     asyncio.set_event_loop(None)
+
+
+@pytest.fixture
+def themed(qapp: QApplication) -> Iterator[None]:
+    """Restores the application's look after a test that changes the theme."""
+    style, palette = qapp.style().name(), qapp.palette()
+    yield
+    qapp.setStyle(style)
+    qapp.setPalette(palette)
+    QApplication.styleHints().unsetColorScheme()

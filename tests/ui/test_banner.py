@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -22,16 +21,6 @@ def banner(qtbot: QtBot) -> Banner:
     qtbot.addWidget(widget)
     widget.resize(520, widget.sizeHint().height())
     return widget
-
-
-@pytest.fixture
-def themed(qapp: QApplication) -> Iterator[None]:
-    """Restores the application's look after a test that changes the theme."""
-    style, palette = qapp.style().name(), qapp.palette()
-    yield
-    qapp.setStyle(style)
-    qapp.setPalette(palette)
-    QApplication.styleHints().unsetColorScheme()
 
 
 def _button(banner: Banner, name: str) -> QPushButton | QToolButton:

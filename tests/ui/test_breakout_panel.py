@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -369,16 +368,6 @@ def test_reopening_shows_the_saved_plan_not_the_old_draft(
 
 
 # How it looks
-
-
-@pytest.fixture
-def themed(qapp: QApplication) -> Iterator[None]:
-    """Restores the application's look after a test that changes the theme."""
-    style, palette = qapp.style().name(), qapp.palette()
-    yield
-    qapp.setStyle(style)
-    qapp.setPalette(palette)
-    QApplication.styleHints().unsetColorScheme()
 
 
 def conflicted() -> Conversation:

@@ -3,7 +3,6 @@ warning and each peer's volume."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -81,16 +80,6 @@ def view(qtbot: QtBot) -> CallView:
     five_tiles(view.model())
     view.resize(900, 600)
     return view
-
-
-@pytest.fixture
-def themed(qapp: QApplication) -> Iterator[None]:
-    """Restores the application's look after a test that changes the theme."""
-    style, palette = qapp.style().name(), qapp.palette()
-    yield
-    qapp.setStyle(style)
-    qapp.setPalette(palette)
-    QApplication.styleHints().unsetColorScheme()
 
 
 def shown(view: CallView) -> set[str]:

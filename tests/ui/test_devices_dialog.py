@@ -3,7 +3,7 @@ test sound and device problems."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -31,16 +31,6 @@ def dialog(
     made = DevicesDialog(MICS, SPEAKERS, mic, speaker, echo, cameras=cameras, current_camera=camera)
     qtbot.addWidget(made)
     return made
-
-
-@pytest.fixture
-def themed(qapp: QApplication) -> Iterator[None]:
-    """Restores the application's look after a test that changes the theme."""
-    style, palette = qapp.style().name(), qapp.palette()
-    yield
-    qapp.setStyle(style)
-    qapp.setPalette(palette)
-    QApplication.styleHints().unsetColorScheme()
 
 
 def items(combo: QComboBox) -> list[str]:
