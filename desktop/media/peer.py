@@ -103,7 +103,8 @@ class Peer:
         direction = "sendrecv" if self._fanout is not None else "recvonly"
         track = self._fanout.track_for(self.remote) if self._fanout is not None else "audio"
         self._tap(self._pc.addTransceiver(track, direction=direction))
-        self._pc.addTransceiver(self._camera or "video", direction="sendrecv")
+        camera = self._camera if self._camera is not None else "video"
+        self._pc.addTransceiver(camera, direction="sendrecv")
         await self._pc.setLocalDescription(await self._pc.createOffer())
         return with_opus_fec(self._pc.localDescription.sdp)
 
