@@ -34,6 +34,7 @@ clock), so the decisions are deterministic and testable.
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections import deque
 from dataclasses import dataclass
@@ -123,9 +124,9 @@ class ArrivalJitter:
 
     def __init__(self) -> None:
         self._transits: deque[tuple[float, float]] = deque()
-        self._lateness: deque[float] = deque(maxlen=self.EVENTS)
+        self._lateness: deque[float] = deque()
+        self._ordered: list[float] = []  # the same values, kept sorted
         self._last_arrival = -math.inf
-        self._allowance: float | None = None  # known until the next packet
 
     def observe(self, media_time: float, arrival: float) -> float:
         """Record one packet; return its lateness in seconds."""
@@ -139,22 +140,31 @@ class ArrivalJitter:
             self._transits.popleft()
         lateness = transit - self._transits[0][1]
         if arrival - self._last_arrival > self.SAME_EVENT or not self._lateness:
-            self._lateness.append(lateness)
-        else:
-            self._lateness[-1] = max(self._lateness[-1], lateness)
+            if len(self._lateness) == self.EVENTS:
+                self._forget(self._lateness.popleft())
+            self._remember(lateness)
+        elif lateness > self._lateness[-1]:
+            self._forget(self._lateness.pop())
+            self._remember(lateness)
         self._last_arrival = arrival
-        self._allowance = None
         return lateness
 
     def allowance(self) -> float:
-        """Seconds of lateness to absorb: the 95th percentile of recent events
-        (asked on every fill; sorted again only after a packet came)."""
-        if self._allowance is None:
-            ordered = sorted(self._lateness)
-            self._allowance = (
-                ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)] if ordered else 0.0
-            )
-        return self._allowance
+        """Seconds of lateness to absorb: the 95th percentile of recent events.
+
+        Asked on every fill, so the events are kept in order as they come and go
+        rather than sorted for each question."""
+        ordered = self._ordered
+        if not ordered:
+            return 0.0
+        return ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)]
+
+    def _remember(self, lateness: float) -> None:
+        self._lateness.append(lateness)
+        bisect.insort(self._ordered, lateness)
+
+    def _forget(self, lateness: float) -> None:
+        del self._ordered[bisect.bisect_left(self._ordered, lateness)]
 
     def reset_reference(self) -> None:
         """Forget the transit reference (the lateness history stays meaningful)."""

@@ -8,12 +8,15 @@ and the buffer's queued delay after every block.
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import numpy as np
 import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
 
 from desktop.media.opus import OpusDecoder, OpusEncoder
 from desktop.media.pcm import BLOCK_SAMPLES, FRAME_SAMPLES, SAMPLE_RATE, PcmRing, Samples
@@ -342,6 +345,28 @@ def test_arrival_lateness_counts_a_burst_once() -> None:
     for index in range(100, 110):  # ten separate late arrivals do count
         jitter.observe(index * FRAME, index * FRAME + 0.021)
     assert jitter.allowance() == pytest.approx(0.020, abs=1e-6)
+
+
+@given(st.lists(st.sampled_from([0.0, 0.0005, 0.004, 0.05, 0.25]), min_size=1, max_size=400))
+@example([0.0] + [0.25] * 6 + [0.0] * 120)  # the late ones leave the window
+def test_the_allowance_is_the_95th_percentile_of_the_last_hundred_events(
+    delays: list[float],
+) -> None:
+    """Kept in order as events come, go and grow; checked against sorting them."""
+    jitter = ArrivalJitter()
+    events: list[float] = []
+    last = -math.inf
+    for index, delay in enumerate(delays):
+        arrival = index * FRAME + delay
+        joins = arrival - last <= ArrivalJitter.SAME_EVENT
+        lateness = jitter.observe(index * FRAME, arrival)
+        if joins:
+            events[-1] = max(events[-1], lateness)
+        else:
+            events.append(lateness)
+        last = arrival
+        recent = sorted(events[-ArrivalJitter.EVENTS :])
+        assert jitter.allowance() == recent[max(0, math.ceil(0.95 * len(recent)) - 1)]
 
 
 @pytest.mark.parametrize(
