@@ -44,10 +44,11 @@ FLOOR_DBFS = -60.0
 """The quietest level a meter shows; anything below reads as silence."""
 
 
-def image_of(picture: npt.NDArray[np.uint8]) -> QImage:
-    """An RGB picture (height, width, 3) as an image of its own."""
+def image_of(picture: npt.NDArray[np.uint8], *, mirrored: bool = False) -> QImage:
+    """An RGB picture (height, width, 3) as an image of its own; ``mirrored`` left
+    to right, as people expect to see themselves."""
     height, width, _ = picture.shape
-    pixels = np.ascontiguousarray(picture)
+    pixels = np.ascontiguousarray(picture[:, ::-1] if mirrored else picture)
     return QImage(pixels.data, width, height, 3 * width, QImage.Format.Format_RGB888).copy()
 
 
@@ -182,7 +183,8 @@ class CallFlow(QObject):
                 if self.dialog is not None:
                     self.dialog.show_problem(error.message)
             case PictureChanged(user=user, picture=picture):
-                image = image_of(picture) if picture is not None else None
+                # Our own preview (no user) shows as in a mirror; the others see us unmirrored.
+                image = image_of(picture, mirrored=user is None) if picture is not None else None
                 self.call_view.model().set_video_frame(user or self.session.me, image)
             case CameraChanged(on=on, error=error):
                 self._camera_on = on
