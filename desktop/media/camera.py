@@ -33,8 +33,6 @@ class Platform:
     format: str
     """The libavdevice input format."""
     options: tuple[tuple[str, str], ...]
-    default: str
-    """What to open when no camera was chosen (or none could be listed)."""
 
     def device(self, name: str) -> str:
         """What to open for the camera the framework lists as ``name``."""
@@ -42,11 +40,9 @@ class Platform:
 
 
 PLATFORMS = {
-    "linux": Platform("video4linux2,v4l2", (("framerate", FRAME_RATE),), "/dev/video0"),
-    "darwin": Platform(
-        "avfoundation", (("framerate", "30"), ("video_size", "640x480")), "default:none"
-    ),
-    "win32": Platform("dshow", (("video_size", "640x480"),), ""),
+    "linux": Platform("video4linux2,v4l2", (("framerate", FRAME_RATE),)),
+    "darwin": Platform("avfoundation", (("framerate", "30"), ("video_size", "640x480"))),
+    "win32": Platform("dshow", (("video_size", "640x480"),)),
 }
 
 
@@ -60,13 +56,9 @@ class Camera:
     options: tuple[tuple[str, str], ...] = ()
 
 
-def this_platform() -> Platform | None:
-    return PLATFORMS.get(sys.platform)
-
-
 def list_cameras(platform: Platform | None = None) -> list[Camera]:
     """The cameras the capture framework knows of (none when it cannot tell)."""
-    platform = platform or this_platform()
+    platform = platform or PLATFORMS.get(sys.platform)
     if platform is None:
         return []
     try:

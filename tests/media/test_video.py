@@ -197,7 +197,7 @@ def test_a_camera_that_is_not_there_gives_a_clear_error() -> None:
 
 
 def test_cameras_are_listed_by_the_platforms_framework() -> None:
-    unknown = Platform("no-such-framework", (), "")
+    unknown = Platform("no-such-framework", ())
     assert list_cameras(unknown) == []
     # This machine has no camera: the framework answers, with nothing.
-    assert list_cameras(Platform("video4linux2,v4l2", (), "/dev/video0")) == []
+    assert list_cameras(Platform("video4linux2,v4l2", ())) == []
