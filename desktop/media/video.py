@@ -50,7 +50,8 @@ VIDEO_CLOCK = 90_000
 
 
 def scaled(frame: VideoFrame, width: int, format: str | None = None) -> VideoFrame:
-    """``frame`` no wider than ``width`` (even sizes, the aspect kept)."""
+    """``frame`` no wider than ``width`` (even sizes, the aspect kept), in
+    ``format`` when one is given; never scaled up."""
     if frame.width <= width and format in (None, frame.format.name):
         return frame
     new_width = min(width, frame.width) // 2 * 2

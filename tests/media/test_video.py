@@ -6,10 +6,12 @@ ending by itself is told, and the call's sound goes on."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from fractions import Fraction
 
 import pytest
 from aiortc import MediaStreamTrack
 from audiokit import Recorder, Tone, virtual_devices
+from av import VideoFrame
 from rtckit import Connections, Switchboard
 from videokit import colour_camera, looks
 
@@ -20,7 +22,7 @@ from desktop.media.errors import MediaError, MediaErrorCode
 from desktop.media.events import CameraChanged, PictureChanged
 from desktop.media.ice import loopback_only
 from desktop.media.peer import PeerState
-from desktop.media.video import SEND_WIDTH, TILE_WIDTH, Picture
+from desktop.media.video import SEND_WIDTH, TILE_WIDTH, FrameClock, Picture, scaled
 
 ANN, BEN, CAT = UserId("ann"), UserId("ben"), UserId("cat")
 
@@ -201,3 +203,26 @@ def test_cameras_are_listed_by_the_platforms_framework() -> None:
     assert list_cameras(unknown) == []
     # This machine has no camera: the framework answers, with nothing.
     assert list_cameras(Platform("video4linux2,v4l2", ())) == []
+
+
+def test_frames_are_scaled_down_only_keeping_their_aspect() -> None:
+    wide = VideoFrame(1280, 720, "yuv420p")
+    small = VideoFrame(320, 240, "yuv420p")
+
+    assert (scaled(wide, SEND_WIDTH).width, scaled(wide, SEND_WIDTH).height) == (640, 360)
+    assert scaled(small, SEND_WIDTH) is small
+    tile = scaled(small, TILE_WIDTH, "rgb24")
+    assert (tile.width, tile.height, tile.format.name) == (320, 240, "rgb24")
+
+
+def test_frame_stamps_keep_rising_whatever_the_clock_does() -> None:
+    """A camera turned off and on again continues the stream its encoders know."""
+    times = iter([5.0, 5.0, 4.0, 6.0])
+    stamp = FrameClock(lambda: next(times))
+    frames = [VideoFrame(16, 16, "yuv420p") for _ in range(4)]
+    for frame in frames:
+        stamp.stamp(frame)
+
+    stamps = [frame.pts for frame in frames]
+    assert stamps == [450_000, 450_001, 450_002, 540_000]
+    assert frames[0].time_base == Fraction(1, 90_000)
