@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from caller_process import AMPLITUDE
 from netkit import Clock, Party, party, running, server_settings, until
 
 from desktop.core import AudioConnection, UserId
@@ -29,8 +30,6 @@ from desktop.media.ice import loopback_only
 
 pytestmark = pytest.mark.asyncio
 
-AMPLITUDE = 0.1
-"""What each caller's tone is played at (``caller_process.AMPLITUDE``)."""
 TONES = {"mod": 400.0, "ann": 600.0, "ben": 850.0, "cat": 1100.0, "dan": 1400.0}
 LISTENER = UserId("dan")
 """Just Listening: in every call, sending nothing, and always joined muted."""
