@@ -2,7 +2,9 @@
 
 Icons are SVG, drawn on a 24-unit grid. Monochrome ones stroke in ``currentColor``
 and are tinted with the palette's text colour, so they stay legible on light and
-dark themes; coloured ones (the audio connections, the app icon) keep their own
+dark themes; on a disabled control, with its disabled text colour, so the icon
+fades exactly as its label does (Qt's own greying loses a light icon on a dark
+theme). Coloured ones (the audio connections, the app icon) keep their own
 colours. Every icon is sharp at any device pixel ratio.
 """
 
@@ -28,7 +30,8 @@ def icon(name: str, palette: QPalette | None = None) -> QIcon:
 
     Without a palette, the application's current one.
     """
-    return _icon(name, _text_colour(palette or _app_palette()))
+    palette = palette or _app_palette()
+    return _icon(name, _text_colour(palette), _text_colour(palette, disabled=True))
 
 
 def _app_palette() -> QPalette:
@@ -36,27 +39,35 @@ def _app_palette() -> QPalette:
     return app.palette() if isinstance(app, QApplication) else QPalette()
 
 
-def _text_colour(palette: QPalette) -> str:
-    return str(palette.color(QPalette.ColorRole.WindowText).name())
+def _text_colour(palette: QPalette, *, disabled: bool = False) -> str:
+    group = QPalette.ColorGroup.Disabled if disabled else QPalette.ColorGroup.Active
+    return str(palette.color(group, QPalette.ColorRole.WindowText).name())
 
 
 @cache
-def _icon(name: str, colour: str) -> QIcon:
+def _icon(name: str, colour: str, disabled_colour: str) -> QIcon:
     path = ICONS / f"{name}.svg"
     svg = path.read_text(encoding="utf-8")
-    renderer = QSvgRenderer(QByteArray(svg.replace(_TINT, colour).encode()))
-    if not renderer.isValid():
-        raise ValueError(f"resources/icons/{name}.svg is not a valid SVG")
     if _TINT not in svg:
+        _renderer(name, svg)  # refuses a file that is not valid SVG
         # Nothing to tint: Qt's SVG icon engine renders it at any size, which the
         # app icon needs for launchers and docks (128 px and more).
         return QIcon(str(path))
-    return _rendered(renderer)
-
-
-def _rendered(renderer: QSvgRenderer) -> QIcon:
-    """An icon with pixmaps at the usual sizes, at single and double pixel density."""
     result = QIcon()
+    for mode, tint in ((QIcon.Mode.Normal, colour), (QIcon.Mode.Disabled, disabled_colour)):
+        _render_into(result, _renderer(name, svg.replace(_TINT, tint)), mode)
+    return result
+
+
+def _renderer(name: str, svg: str) -> QSvgRenderer:
+    renderer = QSvgRenderer(QByteArray(svg.encode()))
+    if not renderer.isValid():
+        raise ValueError(f"resources/icons/{name}.svg is not a valid SVG")
+    return renderer
+
+
+def _render_into(result: QIcon, renderer: QSvgRenderer, mode: QIcon.Mode) -> None:
+    """Pixmaps for ``mode`` at the usual sizes, at single and double pixel density."""
     for size in _SIZES:
         for ratio in (1, 2):
             pixmap = QPixmap(QSize(size * ratio, size * ratio))
@@ -65,5 +76,4 @@ def _rendered(renderer: QSvgRenderer) -> QIcon:
             renderer.render(painter)
             painter.end()
             pixmap.setDevicePixelRatio(ratio)
-            result.addPixmap(pixmap)
-    return result
+            result.addPixmap(pixmap, mode)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QByteArray, QSize, Qt
-from PySide6.QtGui import QColor, QImage, QPalette
+from PySide6.QtGui import QColor, QIcon, QImage, QPalette
 from PySide6.QtSvg import QSvgRenderer
 from PySide6.QtWidgets import QApplication
 
@@ -150,6 +150,18 @@ def test_attendee_icons_read_on_a_conflict_row(qapp: QApplication, name: str, da
     background = luminance(theme.conflict_background(palette))
 
     assert contrast(ink(image(name, palette)), background) >= 3.0
+
+
+@THEMES
+@pytest.mark.parametrize("name", MONOCHROME)
+def test_a_disabled_icon_fades_as_its_label_does(qapp: QApplication, name: str, dark: bool) -> None:
+    """Qt's own greying of a light icon all but loses it on a dark theme."""
+    palette = theme.themed_palette(dark)
+    pixmap = resources.icon(name, palette).pixmap(QSize(16, 16), 1.0, QIcon.Mode.Disabled)
+    label = palette.color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.WindowText)
+
+    picture = pixmap.toImage().convertToFormat(QImage.Format.Format_ARGB32)
+    assert ink(picture) == pytest.approx(luminance(label), abs=0.02)
 
 
 @pytest.mark.parametrize("name", NAMES)
