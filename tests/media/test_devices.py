@@ -3,30 +3,14 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from soundkit import SoundServer, virtual_sound
+from soundkit import SoundServer
 
 from desktop.media import devices
 from desktop.media.devices import CHOICE_FILE, DeviceChoice, DeviceKind
 from desktop.media.errors import MediaError, MediaErrorCode
-
-
-@pytest.fixture(scope="module")
-def sound() -> Iterator[SoundServer]:
-    """Two machines on a sound server shared by this module's tests."""
-    with virtual_sound(machines=2) as server:
-        yield server
-
-
-@pytest.fixture
-def lone_machine() -> Iterator[SoundServer]:
-    """A server of the test's own with one machine: unplugging it leaves no device
-    for PulseAudio to move streams to, so they fail as on a real unplug."""
-    with virtual_sound(machines=1) as server:
-        yield server
 
 
 def test_each_machine_lists_a_speaker_and_a_microphone(sound: SoundServer) -> None:

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from soundkit import (
+    Machine,
     SoundServer,
     aligned_correlation,
     dominant_frequency,
@@ -18,7 +19,6 @@ from soundkit import (
     rms_dbfs,
     speech_wav,
     tone,
-    virtual_sound,
     wait_until,
     write_wav,
 )
@@ -29,21 +29,6 @@ from desktop.media.sound_io import BLOCK_SECONDS, SoundIO, VirtualSoundIO, chime
 
 START = 10.0
 """Seconds a device may take to deliver its first block."""
-
-
-@pytest.fixture(scope="module")
-def sound() -> Iterator[SoundServer]:
-    """Two machines on a sound server shared by this module's tests."""
-    with virtual_sound(machines=2) as server:
-        yield server
-
-
-@pytest.fixture
-def lone_machine() -> Iterator[SoundServer]:
-    """A server of the test's own with one machine: unplugging it leaves no device
-    for PulseAudio to move streams to, so they fail as on a real unplug."""
-    with virtual_sound(machines=1) as server:
-        yield server
 
 
 class Tone:
@@ -96,6 +81,16 @@ def start(sound_io: SoundIO, started: list[SoundIO | VirtualSoundIO]) -> SoundIO
     sound_io.start()
     assert sound_io.wait_running(START)
     return sound_io
+
+
+def both_ways(machine: Machine, errors: Errors) -> SoundIO:
+    """A tone out of ``machine``'s speaker and its microphone in, failures to ``errors``."""
+    return SoundIO(
+        Tone(700, 0.3),
+        input_device=machine.mic_device,
+        output_device=machine.speaker_device,
+        on_error=errors,
+    )
 
 
 def captured(ring: PcmRing) -> Samples:
@@ -213,15 +208,7 @@ def test_an_unplugged_machine_fails_both_ways_without_crashing(
 ) -> None:
     machine = lone_machine.machines[0]
     errors = Errors()
-    sound_io = start(
-        SoundIO(
-            Tone(700, 0.3),
-            input_device=machine.mic_device,
-            output_device=machine.speaker_device,
-            on_error=errors,
-        ),
-        started,
-    )
+    sound_io = start(both_ways(machine, errors), started)
     assert sound_io.running_streams == 2
 
     lone_machine.unplug(machine)
@@ -243,15 +230,7 @@ def test_a_failed_microphone_leaves_the_speaker_playing(
 ) -> None:
     machine = sound.machines[1]
     errors = Errors()
-    sound_io = start(
-        SoundIO(
-            Tone(700, 0.3),
-            input_device=machine.mic_device,
-            output_device=machine.speaker_device,
-            on_error=errors,
-        ),
-        started,
-    )
+    sound_io = start(both_ways(machine, errors), started)
 
     assert sound.end_streams_of(os.getpid(), "source-outputs") == 1
     [error] = errors.wait_for(1)
