@@ -12,6 +12,9 @@ so after :data:`STILL_SECONDS` without a frame their picture is taken down.
 
 Pictures are RGB arrays (height, width, 3 of uint8) no wider than
 :data:`TILE_WIDTH`: the UI turns them into images as they are.
+
+Scaling and converting run on a worker thread: the media loop also carries the
+call's audio, which must not wait a millisecond or two behind every frame.
 """
 
 from __future__ import annotations
@@ -64,6 +67,10 @@ def picture(frame: VideoFrame) -> Picture:
     return np.asarray(scaled(frame, TILE_WIDTH, "rgb24").to_ndarray(), dtype=np.uint8)
 
 
+def _for_peers_and_preview(frame: VideoFrame) -> tuple[VideoFrame, Picture]:
+    return scaled(frame, SEND_WIDTH), picture(frame)
+
+
 class FrameClock:
     """Stamps frames with rising timestamps on the video clock."""
 
@@ -111,10 +118,10 @@ class CameraFeed:
             while True:
                 frame = await self.source.recv()
                 assert isinstance(frame, VideoFrame)
-                sent = scaled(frame, SEND_WIDTH)
+                sent, preview = await asyncio.to_thread(_for_peers_and_preview, frame)
                 self._clock.stamp(sent)
                 self._fanout.send(sent)
-                self._preview(picture(frame))
+                self._preview(preview)
         except MediaStreamError:
             self._on_end()
         finally:
@@ -135,7 +142,7 @@ async def watch(track: MediaStreamTrack, show: Show) -> None:
                     show(None)
                     showing = False
                 continue
-            show(picture(frame))
+            show(await asyncio.to_thread(picture, frame))
             showing = True
     except MediaStreamError:
         pass
