@@ -16,6 +16,7 @@ import pytest_asyncio
 import qasync  # type: ignore[import-untyped]  # ships no type information
 from netkit import Clock, running, server_settings
 from PySide6.QtWidgets import QApplication
+from soundkit import SoundServer, virtual_sound
 
 from desktop.server import EmbeddedServer
 
@@ -50,3 +51,18 @@ def themed(qapp: QApplication) -> Iterator[None]:
     qapp.setStyle(style)
     qapp.setPalette(palette)
     QApplication.styleHints().unsetColorScheme()
+
+
+@pytest.fixture(scope="module")
+def sound() -> Iterator[SoundServer]:
+    """Two machines on a sound server shared by this module's tests."""
+    with virtual_sound(machines=2) as server:
+        yield server
+
+
+@pytest.fixture
+def lone_machine() -> Iterator[SoundServer]:
+    """A server of the test's own with one machine: unplugging it leaves no device
+    for PulseAudio to move streams to, so they fail as on a real unplug."""
+    with virtual_sound(machines=1) as server:
+        yield server
