@@ -114,13 +114,24 @@ async def _figure(child: asyncio.subprocess.Process) -> float:
 
 
 class _Tone:
+    """The virtual microphone: a second of the tone (whole cycles), looped. Only
+    copied per block, as a sound device's samples are: computing it would charge
+    the client with work no real client does."""
+
     def __init__(self) -> None:
+        times = np.arange(SAMPLE_RATE) / SAMPLE_RATE
+        self._loop: Samples = (0.2 * np.sin(2 * np.pi * MESH_TONE * times)).astype(np.float32)
         self._phase = 0
 
     def __call__(self, block: Samples) -> None:
-        times = (self._phase + np.arange(len(block))) / SAMPLE_RATE
-        block[:] = 0.2 * np.sin(2 * np.pi * MESH_TONE * times)
-        self._phase += len(block)
+        end = self._phase + len(block)
+        if end <= len(self._loop):
+            block[:] = self._loop[self._phase : end]
+        else:
+            block[:] = np.concatenate(
+                (self._loop[self._phase :], self._loop[: end - len(self._loop)])
+            )
+        self._phase = end % len(self._loop)
 
 
 def _devices(plan: AudioPlan) -> VirtualSoundIO:

@@ -33,6 +33,7 @@ from .call import Call, Signaling
 from .echo import EchoCanceller
 from .errors import MediaError, MediaErrorCode
 from .events import AudioProblem, CallEvent, CameraChanged, PictureChanged
+from .loop import LoopFactory, new_media_loop
 from .mixer import Mixer
 from .opus import OpusEncoder
 from .pcm import FRAME_SAMPLES, SAMPLE_RATE, PcmRing, Samples
@@ -141,6 +142,7 @@ class MediaEngine:
         clock: Callable[[], float] = time.perf_counter,
         echo_cancellation: bool = True,
         camera: CameraFactory | None = None,
+        loop: LoopFactory = new_media_loop,
     ) -> None:
         self.mixer = Mixer()
         self.video = VideoFanout()
@@ -152,7 +154,7 @@ class MediaEngine:
         self._tell = tell
         self._ice_servers = ice_servers
         self._clock = clock
-        self._loop = asyncio.new_event_loop()
+        self._loop = loop()
         self._thread = threading.Thread(target=self._run, name="roomcast-media", daemon=True)
         self._active: _Active | None = None
         self._turn = asyncio.Lock()

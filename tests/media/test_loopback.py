@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 
 import pytest
@@ -12,6 +13,7 @@ from rtckit import Connections, Switchboard
 from desktop.core import UserId
 from desktop.media.engine import AudioPlan, MediaEngine
 from desktop.media.ice import loopback_only
+from desktop.media.loop import LoopFactory, new_media_loop
 from desktop.media.sound_io import VirtualSoundIO
 
 AMPLITUDE = 0.25
@@ -19,14 +21,19 @@ TONES = {UserId("ann"): 440.0, UserId("ben"): 660.0, UserId("cat"): 990.0}
 
 
 class Person:
-    def __init__(self, user: UserId, board: Switchboard) -> None:
+    def __init__(
+        self, user: UserId, board: Switchboard, loop: LoopFactory = new_media_loop
+    ) -> None:
         self.user = user
         self.connections = Connections()
         self.recorder = Recorder()
         self.opened = 0
         self._devices = virtual_devices(Tone(TONES[user], AMPLITUDE), self.recorder)
         self.engine = MediaEngine(
-            audio=self._open_devices, tell=self.connections.tell, echo_cancellation=False
+            audio=self._open_devices,
+            tell=self.connections.tell,
+            echo_cancellation=False,
+            loop=loop,
         )
         board.engines[user] = self.engine
 
@@ -41,8 +48,10 @@ def board() -> Iterator[Switchboard]:
         yield Switchboard()
 
 
-def call(board: Switchboard, users: list[UserId]) -> list[Person]:
-    people = [Person(user, board) for user in users]
+def call(
+    board: Switchboard, users: list[UserId], loop: LoopFactory = new_media_loop
+) -> list[Person]:
+    people = [Person(user, board, loop) for user in users]
     for person in people:
         person.engine.start()
     # As through the server: everyone is in the call before anyone hears of the others.
@@ -55,9 +64,15 @@ def call(board: Switchboard, users: list[UserId]) -> list[Person]:
 
 
 @pytest.mark.parametrize("count", [2, 3])
-def test_each_engine_hears_exactly_the_others(board: Switchboard, count: int) -> None:
+# uvloop where it is installed; asyncio's own loop is what runs where it is not.
+@pytest.mark.parametrize(
+    "loop", [new_media_loop, asyncio.new_event_loop], ids=["media-loop", "asyncio-loop"]
+)
+def test_each_engine_hears_exactly_the_others(
+    board: Switchboard, count: int, loop: LoopFactory
+) -> None:
     users = list(TONES)[:count]
-    people = call(board, users)
+    people = call(board, users, loop)
     try:
         for person in people:
             others = [user for user in users if user != person.user]
