@@ -12,14 +12,18 @@ aiortc's RTP receiver, which both use).
 CPU: six clients in one call (each with five peers), each in its own process,
 talking through a real server. Once for Roomcast (encode once, our playout), once
 with the measured client naive (aiortc encodes for every peer and decodes through
-its own jitter buffer) among five Roomcast clients. Printed per audio peer.
+its own jitter buffer) among five Roomcast clients. Printed per audio peer. The
+two are measured back to back in each of several rounds, in turns (Roomcast
+first, then naive first, ...), so a shared machine growing busier or quieter
+during the run favours neither; the figures are the medians over the rounds, the
+ratio the median of each round's own ratio.
 Echo cancellation is off on both sides (people with headphones); it costs about
 0.017 CPU-seconds per second of audio and client when on.
 
 Targets: latency_vs_aiortc_ratio ≤ 0.5, latency_after_loss_ms_p50 ≤ 60,
 cpu_per_audio_peer_pct ≤ 4, mesh_cpu_vs_naive_ratio ≤ 0.5.
 
-    python bench/audio_latency.py [--seconds N] [--mesh-seconds N]
+    python bench/audio_latency.py [--seconds N] [--mesh-seconds N] [--mesh-rounds N]
 """
 
 from __future__ import annotations
@@ -259,6 +263,15 @@ async def aiortc_latency(seconds: float) -> tuple[list[float], list[float]]:
         await receiver.close()
 
 
+async def mesh_round(*, naive_first: bool, seconds: float) -> tuple[float, float]:
+    """The measured client's CPU in a Roomcast mesh and with it naive, back to back."""
+    cpu: dict[bool, float] = {}
+    for naive in (naive_first, not naive_first):
+        with tempfile.TemporaryDirectory() as data:
+            cpu[naive] = await run_mesh(Path(data), naive=naive, seconds=seconds)
+    return cpu[False], cpu[True]
+
+
 def median(values: list[float]) -> float:
     return statistics.median(values) if values else float("nan")
 
@@ -267,10 +280,12 @@ async def main(args: argparse.Namespace) -> None:
     with loopback_only():
         ours, ours_lossy = await roomcast_latency(args.seconds)
         theirs, theirs_lossy = await aiortc_latency(args.seconds)
-    with tempfile.TemporaryDirectory() as data:
-        roomcast_cpu = await run_mesh(Path(data), naive=False, seconds=args.mesh_seconds)
-    with tempfile.TemporaryDirectory() as data:
-        naive_cpu = await run_mesh(Path(data), naive=True, seconds=args.mesh_seconds)
+    rounds = [
+        await mesh_round(naive_first=index % 2 == 1, seconds=args.mesh_seconds)
+        for index in range(args.mesh_rounds)
+    ]
+    roomcast_cpu = median([roomcast for roomcast, _ in rounds])
+    naive_cpu = median([naive for _, naive in rounds])
     peers = 5
     print(f"clicks_clean={len(ours)}")
     print(f"clicks_after_loss={len(ours_lossy)}")
@@ -281,13 +296,14 @@ async def main(args: argparse.Namespace) -> None:
     print(f"latency_after_loss_ms_p50={median(ours_lossy):.1f}")
     print(f"naive_cpu_per_audio_peer_pct={naive_cpu / peers:.2f}")
     print(f"cpu_per_audio_peer_pct={roomcast_cpu / peers:.2f}")
-    print(f"mesh_cpu_vs_naive_ratio={roomcast_cpu / naive_cpu:.2f}")
+    print(f"mesh_cpu_vs_naive_ratio={median([ours / naive for ours, naive in rounds]):.2f}")
 
 
 def parse() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else "")
     parser.add_argument("--seconds", type=float, default=20.0, help="each latency run")
     parser.add_argument("--mesh-seconds", type=float, default=10.0, help="each CPU measure")
+    parser.add_argument("--mesh-rounds", type=int, default=3, help="CPU measures of each")
     return parser.parse_args()
 
 

@@ -94,6 +94,10 @@ class OpusEncoder:
         return packet
 
 
+KNOWN_BUFFERS = 4
+"""Output arrays a decoder remembers the checked address of."""
+
+
 class OpusDecoder:
     """A libopus decoder for one incoming stream: 48 kHz mono, 20 ms frames.
 
@@ -115,6 +119,7 @@ class OpusDecoder:
             )
         self._handle: int | None = handle
         self._has_lbrr = getattr(self._lib, "opus_packet_has_lbrr", None)
+        self._buffers: dict[int, tuple[Samples, int]] = {}
 
     def decode(self, payload: bytes, out: Samples) -> int:
         """Decode the frame carried by ``payload``."""
@@ -157,14 +162,10 @@ class OpusDecoder:
     def _run(self, payload: bytes | None, out: Samples, fec: int) -> int:
         if self._handle is None:
             raise MediaError(MediaErrorCode.CODEC_FAILED, "The Opus decoder is closed.")
-        if out.dtype != np.float32 or not out.flags.c_contiguous or len(out) < FRAME_SAMPLES:
-            raise ValueError(f"decoding needs a contiguous float32 buffer of {FRAME_SAMPLES}")
-        if not out.flags.writeable:
-            raise ValueError("decoding needs a writeable buffer")
         size = len(payload) if payload is not None else 0
         count = int(
             self._lib.opus_decode_float(
-                self._handle, payload, size, out.ctypes.data, FRAME_SAMPLES, fec
+                self._handle, payload, size, self._address(out), FRAME_SAMPLES, fec
             )
         )
         if count < 0:
@@ -173,6 +174,23 @@ class OpusDecoder:
                 f"An Opus packet could not be decoded: {self._describe(count)}.",
             )
         return count
+
+    def _address(self, out: Samples) -> int:
+        """Where to decode into. A playout buffer decodes into the same two arrays
+        all call long, so each array is checked once and its address kept (asking
+        numpy for it costs more than a frame's bookkeeping)."""
+        known = self._buffers.get(id(out))
+        if known is not None and known[0] is out:
+            return known[1]
+        if out.dtype != np.float32 or not out.flags.c_contiguous or len(out) < FRAME_SAMPLES:
+            raise ValueError(f"decoding needs a contiguous float32 buffer of {FRAME_SAMPLES}")
+        if not out.flags.writeable:
+            raise ValueError("decoding needs a writeable buffer")
+        if len(self._buffers) >= KNOWN_BUFFERS:
+            self._buffers.clear()
+        address: int = out.ctypes.data
+        self._buffers[id(out)] = (out, address)  # holding ``out`` keeps its id unique
+        return address
 
     def _describe(self, error: int) -> str:
         text: bytes | None = self._lib.opus_strerror(error)

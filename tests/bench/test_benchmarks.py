@@ -59,7 +59,9 @@ def test_ui_panel_benchmark_prints_its_figures() -> None:
 
 
 def test_audio_latency_benchmark_prints_its_figures() -> None:
-    figures = run_benchmark("audio_latency.py", "--seconds", "3", "--mesh-seconds", "1")
+    figures = run_benchmark(
+        "audio_latency.py", "--seconds", "3", "--mesh-seconds", "1", "--mesh-rounds", "1"
+    )
     assert figures["clicks_clean"] >= 2
     assert figures["clicks_after_loss"] >= 2
     for name in (

@@ -268,3 +268,40 @@ def test_codec_cost_per_second_of_audio() -> None:
     # Measured ~0.02 and ~0.002 CPU-s; the bounds leave room for a busy machine.
     assert encoding < 0.15
     assert decoding < 0.1
+
+
+@pytest.mark.parametrize(
+    "buffer",
+    [
+        np.zeros(FRAME_SAMPLES, dtype=np.float64),
+        np.zeros(FRAME_SAMPLES // 2, dtype=np.float32),
+        np.zeros(2 * FRAME_SAMPLES, dtype=np.float32)[::2],
+    ],
+    ids=["float64", "too-short", "strided"],
+)
+def test_decoder_refuses_a_buffer_it_cannot_write_a_frame_into(buffer: Samples) -> None:
+    packet = encode_all(synthetic_voice(0.02))[0]
+    with OpusDecoder() as decoder, pytest.raises(ValueError, match="960"):
+        decoder.decode(packet, buffer)
+
+
+def test_decoder_refuses_a_read_only_buffer() -> None:
+    packet = encode_all(synthetic_voice(0.02))[0]
+    buffer = np.zeros(FRAME_SAMPLES, dtype=np.float32)
+    buffer.flags.writeable = False
+    with OpusDecoder() as decoder, pytest.raises(ValueError, match="writeable"):
+        decoder.decode(packet, buffer)
+
+
+def test_decoding_into_alternating_buffers_gives_the_stream_in_order() -> None:
+    """The playout buffer swaps its two frame buffers; each decode lands where asked."""
+    packets = encode_all(synthetic_voice(0.5))
+    expected = decode_all(packets)
+    buffers = [np.zeros(FRAME_SAMPLES, dtype=np.float32) for _ in range(2)]
+    frames = []
+    with OpusDecoder() as decoder:
+        for index, packet in enumerate(packets):
+            out = buffers[index % 2]
+            decoder.decode(packet, out)
+            frames.append(out.copy())
+    assert np.array_equal(np.concatenate(frames), expected)
