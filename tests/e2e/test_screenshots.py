@@ -9,6 +9,7 @@ repository) so they can be looked at after every run.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -48,6 +49,10 @@ def test_the_demo_tour_saves_a_screenshot_of_each_main_screen() -> None:
             check=False,
         )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    # What the app built at start-up is out of the collector's full scans.
+    frozen = re.search(r"^tour: frozen=(\d+)$", result.stdout, re.MULTILINE)
+    assert frozen is not None, result.stdout[-3000:]
+    assert int(frozen.group(1)) > 10_000
     for name in SHOTS:
         image = QImage(str(out / name))
         assert not image.isNull(), name

@@ -11,6 +11,7 @@ photographs each step. Waits are on conditions, never fixed sleeps.
 from __future__ import annotations
 
 import asyncio
+import gc
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -56,6 +57,8 @@ async def tour(out: Path) -> None:
     app = Roomcast(parse(["--demo"]))
     running = asyncio.ensure_future(app.run())
     await until(lambda: app.front is not None and app.front.workspace.current, "demo opened")
+    await until(gc.get_freeze_count, "start-up kept out of collections")
+    print(f"tour: frozen={gc.get_freeze_count()}", flush=True)
     front = app.front
     assert front is not None
     await until(lambda: len(_state(front).members) > DEMO_ATTENDEES, "attendees arrived")
