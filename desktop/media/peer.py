@@ -23,13 +23,20 @@ from aiortc import (
     RTCConfiguration,
     RTCIceServer,
     RTCPeerConnection,
+    RTCRtpSender,
     RTCRtpTransceiver,
     RTCSessionDescription,
 )
 
 from desktop.core import UserId
 
-from .tracks import AudioFanout, PacketHandler, VideoFanout, tap_receiver
+from .tracks import (
+    AudioFanout,
+    PacketHandler,
+    VideoFanout,
+    forward_keyframe_requests,
+    tap_receiver,
+)
 from .video import Show, watch
 
 
@@ -104,7 +111,9 @@ class Peer:
         track = self._fanout.track_for(self.remote) if self._fanout is not None else "audio"
         self._tap(self._pc.addTransceiver(track, direction=direction))
         camera = self._camera if self._camera is not None else "video"
-        self._pc.addTransceiver(camera, direction="sendrecv")
+        self._forward_keyframe_requests(
+            self._pc.addTransceiver(camera, direction="sendrecv").sender
+        )
         await self._pc.setLocalDescription(await self._pc.createOffer())
         return with_opus_fec(self._pc.localDescription.sdp)
 
@@ -117,7 +126,7 @@ class Peer:
         if self._fanout is not None:
             self._pc.addTrack(self._fanout.track_for(self.remote))
         if self._camera is not None and "video" in offered:
-            self._pc.addTrack(self._camera)
+            self._forward_keyframe_requests(self._pc.addTrack(self._camera))
         await self._pc.setLocalDescription(await self._pc.createAnswer())
         return with_opus_fec(self._pc.localDescription.sdp)
 
@@ -137,6 +146,10 @@ class Peer:
     def _on_track(self, track: MediaStreamTrack) -> None:
         if track.kind == "video" and self._show is not None and self._watching is None:
             self._watching = asyncio.ensure_future(watch(track, self._show))
+
+    def _forward_keyframe_requests(self, sender: RTCRtpSender) -> None:
+        if self._video is not None:
+            forward_keyframe_requests(sender, self._video.keyframe)
 
     def _tap(self, transceiver: RTCRtpTransceiver) -> None:
         tap_receiver(transceiver.receiver, self._on_packet)

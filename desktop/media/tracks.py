@@ -3,12 +3,17 @@
 Sending: the call encodes each 20 ms audio frame once and hands the same
 ``av.Packet`` to a :class:`FeedTrack` per peer. A track whose ``recv()`` returns
 packets makes aiortc's sender skip its own encoder, so a mesh of N encodes once,
-not once per peer. Camera frames go the same way, raw (aiortc's senders encode
-them): a peer's video track keeps only the newest frame.
+not once per peer. Camera pictures go the same way, encoded once (VP8). A picture
+depends on the ones before it, so none may go missing: a peer that is new, whose
+track overflowed or who lost a picture gets a keyframe next (:class:`KeyframeRequest`).
 
 A feed track never ends by itself, whether anything is put into it or not: an
 aiortc sender whose track ends stops for the rest of the connection, and a camera
 turned off must not do that.
+
+A peer's picture-loss report reaches aiortc's sender, which would tell its own
+encoder; :func:`forward_keyframe_requests` tells the shared one instead (another
+private name of aiortc's, checked the same way as the one below).
 
 Receiving: aiortc puts every RTP packet into its receiver's jitter buffer, which
 waits for four frames and stays later after a loss. :func:`tap_receiver` puts an
@@ -26,14 +31,19 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
-from aiortc import MediaStreamTrack, RTCRtpReceiver
+from aiortc import MediaStreamTrack, RTCRtpReceiver, RTCRtpSender
 from aiortc.mediastreams import MediaStreamError
 from aiortc.rtp import RtpPacket
 
 QUEUED_PACKETS = 5
 """Audio packets a peer's track keeps when its sender falls behind; older ones go."""
 
+QUEUED_PICTURES = 15
+"""Encoded pictures a peer's video track holds (half a second at 30 per second);
+one more, and the backlog goes and a keyframe is asked for."""
+
 _JITTER_BUFFER = "_RTCRtpReceiver__jitter_buffer"
+_SEND_KEYFRAME = "_send_keyframe"
 
 
 class FeedTrack(MediaStreamTrack):
@@ -46,9 +56,16 @@ class FeedTrack(MediaStreamTrack):
         self._items: deque[Any] = deque(maxlen=keep)
         self._ready = asyncio.Event()
 
+    @property
+    def queued(self) -> int:
+        return len(self._items)
+
     def put(self, item: Any) -> None:
         self._items.append(item)
         self._ready.set()
+
+    def clear(self) -> None:
+        self._items.clear()
 
     async def recv(self) -> Any:
         while not self._items:
@@ -92,11 +109,49 @@ class AudioFanout(Fanout):
     """Our encoded audio (``av.Packet``), to every peer."""
 
 
+class KeyframeRequest:
+    """Whether the next picture must be a keyframe: asked for by whoever needs a
+    whole picture (from the media loop), taken by the encoder (on its worker)."""
+
+    def __init__(self) -> None:
+        self._wanted = True
+
+    def ask(self) -> None:
+        self._wanted = True
+
+    def take(self) -> bool:
+        wanted, self._wanted = self._wanted, False
+        return wanted
+
+
 class VideoFanout(Fanout):
-    """Our camera's frames (``av.VideoFrame``), to every peer: the newest only."""
+    """Our camera's encoded pictures (``av.Packet``), to every peer.
+
+    A peer's new track asks for a keyframe, as does one whose backlog overflowed:
+    that backlog goes and the peer waits for the keyframe instead of decoding a
+    picture whose predecessors it never got."""
 
     kind = "video"
-    keep = 1
+    keep = QUEUED_PICTURES
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.keyframe = KeyframeRequest()
+
+    def track_for(self, peer: str) -> FeedTrack:
+        known = self._tracks.get(peer)
+        track = super().track_for(peer)
+        if track is not known:
+            self.keyframe.ask()
+        return track
+
+    def send(self, item: Any) -> None:
+        for track in self._tracks.values():
+            if track.queued < self.keep:
+                track.put(item)
+            else:
+                track.clear()
+                self.keyframe.ask()
 
 
 PacketHandler = Callable[[RtpPacket], None]
@@ -118,3 +173,12 @@ def tap_receiver(receiver: RTCRtpReceiver, handle: PacketHandler) -> None:
     if not hasattr(receiver, _JITTER_BUFFER):
         raise RuntimeError("this aiortc release has no receiver jitter buffer to tap")
     setattr(receiver, _JITTER_BUFFER, RtpTap(handle))
+
+
+def forward_keyframe_requests(sender: RTCRtpSender, request: KeyframeRequest) -> None:
+    """A peer that lost a picture asks for a keyframe (RTCP PLI or FIR); aiortc's
+    sender tells its own encoder, which ours bypasses, so the shared encoder's
+    ``request`` is told instead."""
+    if not callable(getattr(sender, _SEND_KEYFRAME, None)):
+        raise RuntimeError("this aiortc release has no sender keyframe request to forward")
+    setattr(sender, _SEND_KEYFRAME, request.ask)

@@ -75,3 +75,15 @@ def test_audio_latency_benchmark_prints_its_figures() -> None:
         "mesh_cpu_vs_naive_ratio",
     ):
         assert figures[name] > 0, name
+
+
+def test_video_encode_benchmark_prints_its_figures() -> None:
+    figures = run_benchmark("video_encode.py", "--peers", "2", "--frames", "10")
+    assert figures["peers"] == 2
+    assert figures["frames"] == 10
+    for name in (
+        "shared_encode_ms_per_frame",
+        "per_peer_encode_ms_per_frame",
+        "shared_vs_per_peer_ratio",
+    ):
+        assert figures[name] > 0, name

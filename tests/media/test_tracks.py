@@ -11,10 +11,13 @@ from aiortc.rtp import RtpPacket
 
 from desktop.media.tracks import (
     QUEUED_PACKETS,
+    QUEUED_PICTURES,
     AudioFanout,
     FeedTrack,
+    KeyframeRequest,
     RtpTap,
     VideoFanout,
+    forward_keyframe_requests,
     tap_receiver,
 )
 
@@ -67,15 +70,74 @@ async def test_a_fanout_hands_each_item_to_every_peer_until_they_are_dropped() -
     assert fanout.track_for("ben") is not ben  # back in the call: a fresh track
 
 
-async def test_audio_keeps_a_few_packets_and_video_only_the_newest_frame() -> None:
-    audio, video = AudioFanout().track_for("ann"), VideoFanout().track_for("ann")
+async def test_audio_keeps_the_newest_few_packets() -> None:
+    audio = AudioFanout().track_for("ann")
     for item in range(QUEUED_PACKETS + 2):
         audio.put(item)
-        video.put(item)
 
-    assert video.kind == "video"
-    assert await video.recv() == QUEUED_PACKETS + 1
+    assert audio.kind == "audio"
     assert await audio.recv() == 2
+
+
+async def test_a_new_peer_asks_for_a_keyframe() -> None:
+    video = VideoFanout()
+    video.keyframe.take()
+
+    ann = video.track_for("ann")
+    assert video.keyframe.take()
+    assert video.track_for("ann") is ann
+    assert not video.keyframe.take()  # the same peer again: nothing new to ask
+
+
+async def test_a_video_backlog_is_dropped_whole_for_a_keyframe() -> None:
+    """A picture depends on the ones before it: rather than skip one, the peer
+    waits for a keyframe."""
+    video = VideoFanout()
+    ann = video.track_for("ann")
+    video.keyframe.take()
+    for item in range(QUEUED_PICTURES):
+        video.send(item)
+    assert not video.keyframe.take()
+
+    video.send("one too many")
+
+    assert ann.kind == "video"
+    assert ann.queued == 0
+    assert video.keyframe.take()
+    video.send("keyframe")
+    assert await ann.recv() == "keyframe"
+
+
+async def test_a_keyframe_request_is_taken_once() -> None:
+    request = KeyframeRequest()
+    assert request.take()  # the very first picture is a keyframe
+    assert not request.take()
+    request.ask()
+    request.ask()
+    assert request.take()
+    assert not request.take()
+
+
+async def test_a_peers_picture_loss_report_reaches_the_shared_encoder() -> None:
+    """Fails when an aiortc release renames what its sender calls on a PLI or FIR."""
+    connection = RTCPeerConnection()
+    sender = connection.addTransceiver("video").sender
+    request = KeyframeRequest()
+    request.take()
+
+    forward_keyframe_requests(sender, request)
+    sender._send_keyframe()  # what aiortc's sender does with a PLI or FIR
+
+    assert request.take()
+    await connection.close()
+
+
+async def test_a_sender_without_keyframe_requests_is_refused() -> None:
+    class Elsewhere:
+        pass
+
+    with pytest.raises(RuntimeError, match="no sender keyframe request"):
+        forward_keyframe_requests(Elsewhere(), KeyframeRequest())  # type: ignore[arg-type]  # on purpose
 
 
 async def test_the_tap_takes_the_place_of_aiortcs_jitter_buffer() -> None:

@@ -5,6 +5,7 @@ ending by itself is told, and the call's sound goes on."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from fractions import Fraction
 
@@ -22,7 +23,16 @@ from desktop.media.errors import MediaError, MediaErrorCode
 from desktop.media.events import CameraChanged, PictureChanged
 from desktop.media.ice import loopback_only
 from desktop.media.peer import PeerState
-from desktop.media.video import SEND_WIDTH, TILE_WIDTH, FrameClock, Picture, scaled
+from desktop.media.tracks import KeyframeRequest, VideoFanout
+from desktop.media.video import (
+    SEND_WIDTH,
+    TILE_WIDTH,
+    CameraFeed,
+    FrameClock,
+    Picture,
+    VideoEncoder,
+    scaled,
+)
 
 ANN, BEN, CAT = UserId("ann"), UserId("ben"), UserId("cat")
 
@@ -226,3 +236,67 @@ def test_frame_stamps_keep_rising_whatever_the_clock_does() -> None:
     stamps = [frame.pts for frame in frames]
     assert stamps == [450_000, 450_001, 450_002, 540_000]
     assert frames[0].time_base == Fraction(1, 90_000)
+
+
+def stamped_frames(count: int, width: int = 320, height: int = 240) -> list[VideoFrame]:
+    clock = FrameClock(iter(range(count)).__next__)  # a frame a second: rising stamps
+    frames = []
+    for _ in range(count):
+        frame = VideoFrame(width, height, "yuv420p")
+        for plane in frame.planes:  # mid grey, as a camera might see
+            plane.update(bytes([128]) * plane.buffer_size)
+        clock.stamp(frame)
+        frames.append(frame)
+    return frames
+
+
+def keyframes(encoder: VideoEncoder, frames: list[VideoFrame]) -> list[bool]:
+    packets = [packet for frame in frames for packet in encoder.encode(frame)]
+    assert all(packet.time_base == Fraction(1, 90_000) for packet in packets)
+    return [packet.is_keyframe for packet in packets]
+
+
+def test_the_encoder_makes_a_keyframe_first_then_when_asked() -> None:
+    request = KeyframeRequest()
+    encoder = VideoEncoder(request)
+
+    assert keyframes(encoder, stamped_frames(3)) == [True, False, False]
+    request.ask()  # a new peer, or one that lost a picture
+    assert keyframes(encoder, stamped_frames(2)) == [True, False]
+
+
+def test_a_new_picture_size_starts_with_a_keyframe() -> None:
+    encoder = VideoEncoder(KeyframeRequest())
+    keyframes(encoder, stamped_frames(2))
+
+    assert keyframes(encoder, stamped_frames(2, width=160, height=120)) == [True, False]
+
+
+def test_a_packet_keeps_its_frames_stamp() -> None:
+    frames = stamped_frames(3)
+    encoder = VideoEncoder(KeyframeRequest())
+    packets = [packet for frame in frames for packet in encoder.encode(frame)]
+
+    assert [packet.pts for packet in packets] == [frame.pts for frame in frames]
+
+
+@pytest.mark.asyncio
+async def test_each_frame_is_encoded_once_for_every_peer() -> None:
+    """Every peer's track gets the very same packet: one encode, however many peers."""
+    fanout = VideoFanout()
+    ann, ben = fanout.track_for("ann"), fanout.track_for("ben")
+    feed = CameraFeed(
+        colour_camera("red")(),
+        fanout,
+        preview=lambda picture: None,
+        clock=FrameClock(time.perf_counter),
+        on_end=lambda: None,
+    )
+    try:
+        sent = [await ann.recv() for _ in range(3)]
+        also = [await ben.recv() for _ in range(3)]
+    finally:
+        await feed.stop()
+
+    assert all(first is second for first, second in zip(sent, also, strict=True))
+    assert [packet.is_keyframe for packet in sent] == [True, False, False]
