@@ -88,15 +88,19 @@ def pair(board: Switchboard) -> Iterator[tuple[Person, Person]]:
         person.engine.stop()
 
 
-def connect(board: Switchboard, people: tuple[Person, ...]) -> None:
-    users = [person.user for person in people]
+def connect(
+    board: Switchboard, people: tuple[Person, ...], already: tuple[Person, ...] = ()
+) -> None:
+    """``people`` join the call ``already`` has; then everyone is connected to everyone."""
+    everyone = already + people
+    users = [person.user for person in everyone]
     for person in people:
         person.engine.start()
         line = board.line(person.user)
         person.engine.join(person.user, [], sends_audio=True, signaling=line).result(timeout=10)
-    for person in people:
+    for person in everyone:
         person.engine.set_members(users).result(timeout=10)
-    for person in people:
+    for person in everyone:
         others = [user for user in users if user != person.user]
         person.connections.wait_for(person.connections.connected(*others))
 
@@ -121,7 +125,7 @@ def test_each_side_sees_the_others_camera_and_its_own_preview(
 
 
 def test_one_camera_is_seen_by_everyone_in_the_call(board: Switchboard) -> None:
-    """The frame is scaled once and each peer's sender encodes it for that peer."""
+    """The frame is scaled and encoded once; each peer's sender packetizes it."""
     people = (
         Person(ANN, board, colour_camera("red")),
         Person(BEN, board, broken_camera),
@@ -136,6 +140,26 @@ def test_one_camera_is_seen_by_everyone_in_the_call(board: Switchboard) -> None:
         cat.connections.wait_for(cat.sees(ANN, "red"))
     finally:
         for person in people:
+            person.engine.stop()
+
+
+def test_someone_joining_while_a_camera_is_on_sees_its_picture(board: Switchboard) -> None:
+    """The newcomer's decoder needs a whole picture first: its new track, and its
+    report of pictures it cannot decode (PLI), ask the shared encoder for a
+    keyframe, which comes without waiting for the next periodic one."""
+    ann = Person(ANN, board, colour_camera("red"))
+    ben = Person(BEN, board, broken_camera)
+    cat = Person(CAT, board, broken_camera)
+    try:
+        connect(board, (ann, ben))
+        ann.engine.set_camera(True).result(timeout=10)
+        ben.connections.wait_for(ben.sees(ANN, "red"))
+
+        connect(board, (cat,), already=(ann, ben))
+
+        cat.connections.wait_for(cat.sees(ANN, "red"), timeout=5.0)
+    finally:
+        for person in (ann, ben, cat):
             person.engine.stop()
 
 
