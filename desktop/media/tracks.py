@@ -111,16 +111,21 @@ class AudioFanout(Fanout):
 
 class KeyframeRequest:
     """Whether the next picture must be a keyframe: asked for by whoever needs a
-    whole picture (from the media loop), taken by the encoder (on its worker)."""
+    whole picture (on the media loop), taken by the encoder (on its worker).
+
+    Each side moves only its own counter, so a request made while the encoder
+    takes the previous one is not lost."""
 
     def __init__(self) -> None:
-        self._wanted = True
+        self._asked = 1  # the very first picture is a keyframe
+        self._taken = 0
 
     def ask(self) -> None:
-        self._wanted = True
+        self._asked += 1
 
     def take(self) -> bool:
-        wanted, self._wanted = self._wanted, False
+        asked = self._asked
+        wanted, self._taken = asked != self._taken, asked
         return wanted
 
 
