@@ -102,12 +102,14 @@ class VideoEncoder:
         if frame.format.name != "yuv420p":
             frame = frame.reformat(format="yuv420p")
         codec = self._codec
-        if codec is None or (codec.width, codec.height) != (frame.width, frame.height):
+        fresh = codec is None or (codec.width, codec.height) != (frame.width, frame.height)
+        if fresh:
             codec = self._codec = self._open(frame.width, frame.height)
-            self._keyframe.ask()
+        assert codec is not None
         # A camera's decoded frames say they are whole pictures (I), which libvpx
         # would take as a keyframe request every time: only ours count.
-        frame.pict_type = PictureType.I if self._keyframe.take() else PictureType.NONE
+        keyframe = self._keyframe.take() or fresh
+        frame.pict_type = PictureType.I if keyframe else PictureType.NONE
         packets = codec.encode(frame)
         for packet in packets:
             packet.time_base = VIDEO_TIME_BASE
@@ -178,9 +180,7 @@ class CameraFeed:
         await asyncio.to_thread(self.source.stop)
 
     def _for_peers_and_preview(self, frame: VideoFrame) -> tuple[list[Packet[Stream]], Picture]:
-        sent = scaled(frame, SEND_WIDTH)
-        sent.pts, sent.time_base = frame.pts, frame.time_base
-        return self._encoder.encode(sent), picture(frame)
+        return self._encoder.encode(scaled(frame, SEND_WIDTH)), picture(frame)
 
     async def _run(self) -> None:
         try:
