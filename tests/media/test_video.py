@@ -262,8 +262,9 @@ def test_frame_stamps_keep_rising_whatever_the_clock_does() -> None:
     assert frames[0].time_base == Fraction(1, 90_000)
 
 
-def stamped_frames(count: int, width: int = 320, height: int = 240) -> list[VideoFrame]:
-    clock = FrameClock(iter(range(count)).__next__)  # a frame a second: rising stamps
+def stamped_frames(
+    clock: FrameClock, count: int, width: int = 320, height: int = 240
+) -> list[VideoFrame]:
     frames = []
     for _ in range(count):
         frame = VideoFrame(width, height, "yuv420p")
@@ -280,24 +281,31 @@ def keyframes(encoder: VideoEncoder, frames: list[VideoFrame]) -> list[bool]:
     return [packet.is_keyframe for packet in packets]
 
 
+def a_frame_a_second() -> FrameClock:
+    return FrameClock(iter(range(1000)).__next__)
+
+
 def test_the_encoder_makes_a_keyframe_first_then_when_asked() -> None:
     request = KeyframeRequest()
     encoder = VideoEncoder(request)
+    clock = a_frame_a_second()
 
-    assert keyframes(encoder, stamped_frames(3)) == [True, False, False]
+    assert keyframes(encoder, stamped_frames(clock, 3)) == [True, False, False]
     request.ask()  # a new peer, or one that lost a picture
-    assert keyframes(encoder, stamped_frames(2)) == [True, False]
+    assert keyframes(encoder, stamped_frames(clock, 2)) == [True, False]
 
 
 def test_a_new_picture_size_starts_with_a_keyframe() -> None:
     encoder = VideoEncoder(KeyframeRequest())
-    keyframes(encoder, stamped_frames(2))
+    clock = a_frame_a_second()
+    keyframes(encoder, stamped_frames(clock, 2))
 
-    assert keyframes(encoder, stamped_frames(2, width=160, height=120)) == [True, False]
+    smaller = stamped_frames(clock, 2, width=160, height=120)
+    assert keyframes(encoder, smaller) == [True, False]
 
 
 def test_a_packet_keeps_its_frames_stamp() -> None:
-    frames = stamped_frames(3)
+    frames = stamped_frames(a_frame_a_second(), 3)
     encoder = VideoEncoder(KeyframeRequest())
     packets = [packet for frame in frames for packet in encoder.encode(frame)]
 
