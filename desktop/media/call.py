@@ -77,7 +77,7 @@ class Call:
     """The mesh of one room's call, as seen by ``me``.
 
     ``fanout`` is None for Just Listening: nothing is sent and no microphone is open.
-    ``video`` carries our camera's frames to every peer, when it is on.
+    ``video`` carries our camera's encoded pictures to every peer, when it is on.
     """
 
     def __init__(

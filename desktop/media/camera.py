@@ -22,8 +22,8 @@ from .errors import MediaError, MediaErrorCode
 logger = logging.getLogger(__name__)
 
 FRAME_RATE = "15"
-"""Asked of the camera: a call's tiles need no more, and every frame is encoded
-once per peer."""
+"""Asked of the camera: a call's tiles need no more, and every frame is scaled
+and encoded (once for all peers) and decoded by each of them."""
 
 
 @dataclass(frozen=True)

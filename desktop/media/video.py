@@ -64,7 +64,8 @@ VIDEO_BIT_RATE = 600_000
 """What our camera is sent at, to every peer alike (bits per second)."""
 
 KEYFRAME_EVERY = 300
-"""Pictures between keyframes nobody asked for (10 s at 30 per second)."""
+"""Pictures between keyframes nobody asked for (10–20 s at the 15–30 per second
+cameras are asked for)."""
 
 
 def scaled(frame: VideoFrame, width: int, format: str | None = None) -> VideoFrame:
