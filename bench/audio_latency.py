@@ -6,8 +6,8 @@ hands the block holding it onwards, to the moment it comes out of the receiver's
 mixed output (Roomcast: the mixer's block, as the sound device would take it;
 aiortc: the decoded frame out of ``track.recv()``, its default receive path).
 Each run plays clean for a while, then loses a burst of packets, then loses 1 %
-of them at random; both paths lose the same packets (the loss sits in front of
-aiortc's RTP receiver, which both use).
+of them at random; both paths lose the same packets (the loss sits where datagrams
+come off the socket, in front of both receive paths).
 
 CPU: six clients in one call (each with five peers), each in its own process,
 talking through a real server. Once for Roomcast (encode once, our playout), once
@@ -39,12 +39,12 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import av
 import numpy as np
+from aioice.ice import StunProtocol
 from aiortc import MediaStreamTrack, RTCPeerConnection, RTCSessionDescription
-from aiortc.rtcrtpreceiver import RTCRtpReceiver
-from aiortc.rtp import RtpPacket
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -56,6 +56,7 @@ from desktop.media.events import CallEvent, PeerChanged
 from desktop.media.ice import loopback_only
 from desktop.media.pcm import FRAME_SAMPLES, SAMPLE_RATE, Samples
 from desktop.media.peer import PeerState
+from desktop.media.rtp import is_rtcp
 from desktop.media.sound_io import VirtualSoundIO
 from desktop.protocol.messages import SignalKind
 
@@ -105,28 +106,28 @@ class Clicks:
 
 
 class Loss:
-    """Drops RTP packets in front of aiortc's receiver: none, a burst, then 1 %."""
+    """Drops RTP packets as they come off the socket: none, a burst, then 1 %."""
 
     def __init__(self) -> None:
         self.burst_left = 0
         self.random = 0.0
         self._rng = random.Random(7)
-        self._original = RTCRtpReceiver._handle_rtp_packet
+        self._original = StunProtocol.datagram_received
 
     def __enter__(self) -> Loss:
         loss = self
 
-        async def handle(receiver: RTCRtpReceiver, packet: RtpPacket, arrival_time_ms: int) -> None:
-            if loss.drops():
+        def received(protocol: StunProtocol, data: bytes, addr: tuple[Any, ...]) -> None:
+            if 127 < data[0] < 192 and not is_rtcp(data) and loss.drops():
                 return
-            await loss._original(receiver, packet, arrival_time_ms)
+            loss._original(protocol, data, addr)
 
-        # The lossy link: every receiver in the process loses the same packets.
-        RTCRtpReceiver._handle_rtp_packet = handle  # type: ignore[method-assign,assignment]
+        # The lossy link: every connection in the process loses the same packets.
+        StunProtocol.datagram_received = received  # type: ignore[method-assign,assignment]
         return self
 
     def __exit__(self, *_: object) -> None:
-        RTCRtpReceiver._handle_rtp_packet = self._original  # type: ignore[method-assign]
+        StunProtocol.datagram_received = self._original  # type: ignore[method-assign]
 
     def drops(self) -> bool:
         if self.burst_left:

@@ -8,8 +8,9 @@ its own process's CPU over a window, prints ``cpu=<percent>``, and stays in the
 call until its standard input closes.
 
 ``--naive`` makes the client do what aiortc does by default: encode for every
-peer separately (aiortc's encoder, from raw frames) and decode through aiortc's
-own receive path, instead of encoding once and tapping the packets.
+peer separately (aiortc's encoder, from raw frames, through aiortc's senders) and
+decode through aiortc's own receive path, instead of encoding once and sending
+and receiving the packets our own way.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from desktop.media.ice import loopback_only
 from desktop.media.pcm import FRAME_SAMPLES, SAMPLE_RATE, Samples
 from desktop.media.peer import PeerState
 from desktop.media.sound_io import VirtualSoundIO
+from desktop.media.tracks import AudioFanout, PacketSender
 from desktop.server import EmbeddedServer
 from desktop.server.settings import Settings
 
@@ -172,9 +174,29 @@ def _drain_instead_of_tapping(receiver: Any, handle: Any) -> None:
     _draining.add(task)
 
 
+class _ThroughTracks(AudioFanout):
+    """Hands each frame to every peer's track, for aiortc's sender to encode and
+    send, instead of sending it our own way."""
+
+    keep = 5
+
+    def attach(self, peer: str, sender: PacketSender) -> None:
+        pass
+
+    def send(self, item: Any) -> None:
+        for track in self._tracks.values():
+            track.put(item)
+
+
+def _aiortc_receives(*_: object) -> None:
+    """Leaves every packet to aiortc's receive path."""
+
+
 def _go_naive() -> None:
     vars(engine_module)["OpusEncoder"] = _RawFrames  # the naive sender
-    vars(peer_module)["tap_receiver"] = _drain_instead_of_tapping  # the naive receiver
+    vars(engine_module)["AudioFanout"] = _ThroughTracks
+    vars(peer_module)["listen_for_audio"] = _aiortc_receives  # the naive receiver
+    vars(peer_module)["tap_receiver"] = _drain_instead_of_tapping
 
 
 async def _client(url: str, token: str, cid: str, seconds: float) -> None:

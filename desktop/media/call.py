@@ -16,7 +16,6 @@ from typing import Protocol
 
 from aiortc import RTCIceServer
 from aiortc.exceptions import InvalidAccessError, InvalidStateError
-from aiortc.rtp import RtpPacket
 
 from desktop.core import UserId
 from desktop.protocol.messages import SignalKind
@@ -57,9 +56,9 @@ class Voice:
         self.playout = PlayoutBuffer(self._decoder)
         self.ring: PcmRing = mixer.add_source(user)
 
-    def on_packet(self, packet: RtpPacket) -> None:
+    def on_packet(self, sequence: int, timestamp: int, payload: bytes) -> None:
         now = self._clock()
-        self.playout.push(packet.sequence_number, packet.timestamp, packet.payload, now)
+        self.playout.push(sequence, timestamp, payload, now)
         self.playout.fill(self.ring, now)
 
     def top_up(self, now: float) -> None:

@@ -8,6 +8,9 @@ is Just Listening: they offer or answer ``recvonly`` and open no microphone.
 Every connection also carries video both ways from the start, whether cameras are
 on or not: a camera turned on later needs no new offer. (A browser that offers
 audio only gets none.)
+
+Once negotiated, the audio packets go our own way (:mod:`.rtp`); aiortc keeps
+the rest of the connection.
 """
 
 from __future__ import annotations
@@ -30,13 +33,8 @@ from aiortc import (
 
 from desktop.core import UserId
 
-from .tracks import (
-    AudioFanout,
-    PacketHandler,
-    VideoFanout,
-    forward_keyframe_requests,
-    tap_receiver,
-)
+from .rtp import AudioSender, PacketHandler, audio_section, listen_for_audio
+from .tracks import AudioFanout, VideoFanout, forward_keyframe_requests, tap_receiver
 from .video import Show, watch
 
 
@@ -128,10 +126,12 @@ class Peer:
         if self._camera is not None and "video" in offered:
             self._forward_keyframe_requests(self._pc.addTrack(self._camera))
         await self._pc.setLocalDescription(await self._pc.createAnswer())
+        self._open_audio_path()
         return with_opus_fec(self._pc.localDescription.sdp)
 
     async def accept(self, answer: str) -> None:
         await self._pc.setRemoteDescription(RTCSessionDescription(answer, "answer"))
+        self._open_audio_path()
 
     async def close(self) -> None:
         for fanout in (self._fanout, self._video):
@@ -153,6 +153,19 @@ class Peer:
 
     def _tap(self, transceiver: RTCRtpTransceiver) -> None:
         tap_receiver(transceiver.receiver, self._on_packet)
+
+    def _open_audio_path(self) -> None:
+        """Audio both ways, as negotiated, on our own packet path."""
+        for transceiver in self._pc.getTransceivers():
+            direction = transceiver.currentDirection or ""
+            if transceiver.kind != "audio" or transceiver.mid is None:
+                continue
+            local = audio_section(self._pc.localDescription.sdp, transceiver.mid)
+            if "recv" in direction:
+                listen_for_audio(transceiver.receiver, local, self._on_packet)
+            if "send" in direction and self._fanout is not None:
+                remote = audio_section(self._pc.remoteDescription.sdp, transceiver.mid)
+                self._fanout.attach(self.remote, AudioSender(transceiver.sender, local, remote))
 
     def _on_connection_state_change(self) -> None:
         state = _STATES.get(self._pc.connectionState, PeerState.CONNECTING)

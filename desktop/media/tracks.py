@@ -1,11 +1,13 @@
 """Where our media meets aiortc: what we send into its senders, RTP payloads in.
 
 Sending: the call encodes each 20 ms audio frame once and hands the same
-``av.Packet`` to a :class:`FeedTrack` per peer. A track whose ``recv()`` returns
-packets makes aiortc's sender skip its own encoder, so a mesh of N encodes once,
-not once per peer. Camera pictures go the same way, encoded once (VP8). A picture
-depends on the ones before it, so none may go missing: a peer that is new, whose
-track overflowed or who lost a picture gets a keyframe next (:class:`KeyframeRequest`).
+``av.Packet`` to the :class:`AudioFanout`, which sends it to every peer over our
+own packet path (:mod:`.rtp`); aiortc's audio sender only ever waits on an idle
+track. Camera pictures, encoded once (VP8), go through a :class:`FeedTrack` per
+peer: a track whose ``recv()`` returns packets makes aiortc's sender skip its own
+encoder. A picture depends on the ones before it, so none may go missing: a peer
+that is new, whose track overflowed or who lost a picture gets a keyframe next
+(:class:`KeyframeRequest`).
 
 A feed track never ends by itself, whether anything is put into it or not: an
 aiortc sender whose track ends stops for the rest of the connection, and a camera
@@ -15,28 +17,29 @@ A peer's picture-loss report reaches aiortc's sender, which would tell its own
 encoder; :func:`forward_keyframe_requests` tells the shared one instead (another
 private name of aiortc's, checked the same way as the one below).
 
-Receiving: aiortc puts every RTP packet into its receiver's jitter buffer, which
-waits for four frames and stays later after a loss. :func:`tap_receiver` puts an
-:class:`RtpTap` in its place that hands each packet to our playout buffer and never
-returns a frame, so aiortc's decoder sits idle. The receiver keeps its statistics,
-RTCP and everything else. This relies on one private attribute of aiortc's
-``RTCRtpReceiver``; :func:`tap_receiver` checks that it is there and
-``tests/media/test_tracks.py`` fails when an aiortc release renames it.
+Receiving: our own path takes the audio packets before aiortc sees them. Should
+one reach aiortc all the same (it came before that path opened), aiortc would put
+it into its receiver's jitter buffer, which waits for four frames and stays later
+after a loss. :func:`tap_receiver` puts an :class:`RtpTap` in its place that hands
+each packet to our playout buffer and never returns a frame, so aiortc's decoder
+sits idle. This relies on one private attribute of aiortc's ``RTCRtpReceiver``;
+:func:`tap_receiver` checks that it is there and ``tests/media/test_tracks.py``
+fails when an aiortc release renames it.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 from aiortc import MediaStreamTrack, RTCRtpReceiver, RTCRtpSender
 from aiortc.mediastreams import MediaStreamError
 from aiortc.rtp import RtpPacket
+from av.packet import Packet
+from av.stream import Stream
 
-QUEUED_PACKETS = 5
-"""Audio packets a peer's track keeps when its sender falls behind; older ones go."""
+from .rtp import PacketHandler, ntp_now
 
 QUEUED_PICTURES = 15
 """Encoded pictures a peer's video track holds (half a second at 30 per second);
@@ -81,10 +84,10 @@ class FeedTrack(MediaStreamTrack):
 
 
 class Fanout:
-    """Hands each item to every peer's track."""
+    """A track per peer, for aiortc's sender to that peer."""
 
     kind = "audio"
-    keep = QUEUED_PACKETS
+    keep = 1
 
     def __init__(self) -> None:
         self._tracks: dict[str, FeedTrack] = {}
@@ -100,13 +103,33 @@ class Fanout:
         if track is not None:
             track.stop()
 
-    def send(self, item: Any) -> None:
-        for track in self._tracks.values():
-            track.put(item)
+
+class PacketSender(Protocol):
+    """Sends one peer an encoded frame: ``timestamp`` counts samples, ``ntp`` is
+    the wall clock as an NTP timestamp (:class:`.rtp.AudioSender`)."""
+
+    def send(self, payload: bytes, timestamp: int, ntp: int) -> None: ...
 
 
 class AudioFanout(Fanout):
-    """Our encoded audio (``av.Packet``), to every peer."""
+    """Our encoded audio (``av.Packet``), to every peer whose sender is attached;
+    their tracks, which aiortc's senders wait on, stay empty."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._senders: dict[str, PacketSender] = {}
+
+    def attach(self, peer: str, sender: PacketSender) -> None:
+        self._senders[peer] = sender
+
+    def drop(self, peer: str) -> None:
+        super().drop(peer)
+        self._senders.pop(peer, None)
+
+    def send(self, item: Packet[Stream]) -> None:
+        payload, timestamp, ntp = bytes(item), item.pts or 0, ntp_now()
+        for sender in self._senders.values():
+            sender.send(payload, timestamp, ntp)
 
 
 class KeyframeRequest:
@@ -159,9 +182,6 @@ class VideoFanout(Fanout):
                 self.keyframe.ask()
 
 
-PacketHandler = Callable[[RtpPacket], None]
-
-
 class RtpTap:
     """Stands where aiortc's jitter buffer stood: each packet goes to ``handle``."""
 
@@ -170,7 +190,7 @@ class RtpTap:
 
     def add(self, packet: RtpPacket) -> tuple[bool, None]:
         """aiortc's jitter-buffer interface: (send a picture-loss indication?, frame)."""
-        self._handle(packet)
+        self._handle(packet.sequence_number, packet.timestamp, packet.payload)
         return False, None
 
 
