@@ -23,8 +23,8 @@ aiortc's RTCP stays truthful: its sender reports count what we send, and its
 receiver reports count what we receive (loss and jitter: browsers tune their Opus
 FEC to the loss we report). The same counters feed ``getStats()``.
 
-This takes private parts of aiortc and aioice, all named in :class:`_Wire` and
-the two counters below; each is checked when a path opens (a ``RuntimeError``
+This takes private parts of aiortc and aioice, all named in this module (in
+:class:`_Wire`, and aiortc's counters); each is checked when a path opens (a ``RuntimeError``
 names what is missing) and ``tests/media/test_rtp.py`` fails when a release
 renames one.
 """

@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from aiortc import RTCPeerConnection, RTCRtpSender
 from aiortc.clock import current_ntp_time
 from aiortc.rtcrtpparameters import RTCRtpHeaderExtensionParameters, RTCRtpParameters
 from aiortc.rtp import HeaderExtensionsMap, RtpPacket
@@ -185,31 +186,51 @@ def spoken(frames: int) -> list[Any]:
 
 @pytest.mark.asyncio
 @pytest.mark.usefixtures("loopback")
-async def test_audio_goes_our_way_in_order_and_aiortc_counts_it() -> None:
-    ann, ben = await connected()
+async def test_audio_goes_our_way_both_ways_in_order_and_aiortc_counts_it() -> None:
+    ann, ben = await connected()  # ann offered, ben answered
     packets = spoken(20)
     try:
         for packet in packets:
             ann.fanout.send(packet)
-        await until(lambda: len(ben.heard) == len(packets))
+            ben.fanout.send(packet)
+        await until(lambda: len(ann.heard) == len(ben.heard) == len(packets))
 
-        sequences = [sequence for sequence, _, _ in ben.heard]
-        timestamps = [timestamp for _, timestamp, _ in ben.heard]
-        assert [(s - sequences[0]) % 65536 for s in sequences] == list(range(20))
-        assert [(t - timestamps[0]) % 2**32 for t in timestamps] == [
-            960 * index for index in range(20)
-        ]
-        assert [payload for _, _, payload in ben.heard] == [bytes(p) for p in packets]
+        for side in (ann, ben):
+            sequences = [sequence for sequence, _, _ in side.heard]
+            timestamps = [timestamp for _, timestamp, _ in side.heard]
+            assert [(s - sequences[0]) % 65536 for s in sequences] == list(range(20))
+            assert [(t - timestamps[0]) % 2**32 for t in timestamps] == [
+                960 * index for index in range(20)
+            ]
+            assert [payload for _, _, payload in side.heard] == [bytes(p) for p in packets]
 
-        # aiortc's reports count them, though its own path carried none of them.
-        sent = await ann.stats("outbound-rtp")
-        received = await ben.stats("inbound-rtp")
-        assert (sent.packetsSent, received.packetsReceived) == (20, 20)
-        assert (await ben.stats("transport")).packetsReceived < 20
-        assert (await ann.stats("transport")).packetsSent < 20
+            # aiortc's reports count them, though its own path carried none of them.
+            sent = await side.stats("outbound-rtp")
+            received = await side.stats("inbound-rtp")
+            assert (sent.packetsSent, received.packetsReceived) == (20, 20)
+            transport = await side.stats("transport")
+            assert transport.packetsSent < 20
+            assert transport.packetsReceived < 20
     finally:
         await ann.peer.close()
         await ben.peer.close()
+
+
+@pytest.mark.asyncio
+@pytest.mark.usefixtures("loopback")
+async def test_a_peer_whose_audio_has_no_opus_is_refused() -> None:
+    browser = RTCPeerConnection()
+    transceiver = browser.addTransceiver("audio")
+    pcmu = [c for c in RTCRtpSender.getCapabilities("audio").codecs if c.name == "PCMU"]
+    transceiver.setCodecPreferences(pcmu)
+    await browser.setLocalDescription(await browser.createOffer())
+    ours = Side("browser")
+    try:
+        with pytest.raises(ValueError, match="no Opus"):
+            await ours.peer.answer(browser.localDescription.sdp)
+    finally:
+        await ours.peer.close()
+        await browser.close()
 
 
 @pytest.mark.asyncio
