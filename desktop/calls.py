@@ -14,6 +14,7 @@ from pathlib import Path
 from aiortc import MediaStreamTrack
 
 from desktop.client import Client
+from desktop.media import devices
 from desktop.media.camera import list_cameras, open_camera
 from desktop.media.devices import DeviceChoice
 from desktop.media.engine import AudioPlan, MediaEngine
@@ -33,7 +34,10 @@ class Calls:
         self._settings_dir = settings_dir
         self.choice = DeviceChoice.load(settings_dir)
         self.engine = MediaEngine(
-            audio=self._open_devices, tell=self._tell, camera=self._open_camera
+            audio=self._open_devices,
+            tell=self._tell,
+            camera=self._open_camera,
+            rescan=devices.rescan,
         )
         self.flow: CallFlow | None = None
         self._loopback = loopback_only() if local_only else contextlib.nullcontext()

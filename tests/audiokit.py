@@ -11,7 +11,7 @@ import numpy as np
 
 from desktop.media.engine import AudioPlan
 from desktop.media.pcm import SAMPLE_RATE, Samples
-from desktop.media.sound_io import VirtualSoundIO
+from desktop.media.sound_io import Render, VirtualSoundIO
 
 
 class Tone:
@@ -60,8 +60,9 @@ class Recorder:
         return self._samples
 
 
-def virtual_devices(tone: Tone, recorder: Recorder) -> Callable[[AudioPlan], VirtualSoundIO]:
-    """An engine's audio factory: ``tone`` as the microphone, ``recorder`` as the speaker."""
+def virtual_devices(microphone: Render, speaker: Render) -> Callable[[AudioPlan], VirtualSoundIO]:
+    """An engine's audio factory: ``microphone`` fills each captured block (a
+    :class:`Tone`), ``speaker`` takes each played one (a :class:`Recorder`)."""
 
     def open_devices(plan: AudioPlan) -> VirtualSoundIO:
         return VirtualSoundIO(
@@ -69,8 +70,8 @@ def virtual_devices(tone: Tone, recorder: Recorder) -> Callable[[AudioPlan], Vir
             capture=plan.capture,
             receive_only=plan.capture is None,
             on_error=plan.on_error,
-            source=tone,
-            sink=recorder,
+            source=microphone,
+            sink=speaker,
             played=plan.played,
         )
 

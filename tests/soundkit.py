@@ -163,6 +163,12 @@ class SoundServer:
         self.plugged.remove(machine)
         _write_alsa_configuration(self)
 
+    def plug_in(self, machine: Machine) -> None:
+        """Give an unplugged machine its devices back, under the same names."""
+        _plug_in(self, machine)
+        self.plugged.append(machine)
+        _write_alsa_configuration(self)
+
     def streams_of(self, pid: int, kind: str) -> int:
         """How many ``source-outputs`` (recordings) or ``sink-inputs`` (playbacks)
         the process ``pid`` has open on this server."""

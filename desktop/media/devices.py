@@ -6,6 +6,10 @@ into the current index only when a stream is opened (:func:`resolve`).
 
 PortAudio looks for devices once, when it starts; :func:`rescan` makes it look
 again. Every failure of PortAudio leaves this module as a :class:`MediaError`.
+
+The UI thread lists devices while the call engine's thread opens streams or makes
+PortAudio look again, and PortAudio must not be restarted under a caller: every
+call into it here holds one lock.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import contextlib
 import json
 import os
 import tempfile
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -32,6 +37,8 @@ try:
 except OSError as error:  # raised at import when the PortAudio library is not installed
     _portaudio = None
     _missing_reason = str(error)
+
+_PORTAUDIO = threading.RLock()
 
 CHOICE_FILE = "audio-devices.json"
 """Where :class:`DeviceChoice` lives inside the directory the app gives it."""
@@ -72,9 +79,10 @@ def list_devices() -> tuple[AudioDevice, ...]:
     """Every device PortAudio found when it last looked."""
     sd = _sounddevice()
     try:
-        found = sd.query_devices()
-        default_input, default_output = _default_indices(sd)
-        host_apis = [host_api["name"] for host_api in sd.query_hostapis()]
+        with _PORTAUDIO:
+            found = sd.query_devices()
+            default_input, default_output = _default_indices(sd)
+            host_apis = [host_api["name"] for host_api in sd.query_hostapis()]
     except sd.PortAudioError as error:
         raise _failed("The sound devices could not be listed", error) from error
     return tuple(
@@ -118,7 +126,8 @@ def resolve(name: str | None, kind: DeviceKind) -> int:
     Raises ``device_missing`` when the named device, or any default, is not there.
     """
     if name is None:
-        default = _default_indices(_sounddevice())[kind is DeviceKind.OUTPUT]
+        with _PORTAUDIO:
+            default = _default_indices(_sounddevice())[kind is DeviceKind.OUTPUT]
         if default < 0:
             raise MediaError(MediaErrorCode.DEVICE_MISSING, f"No {kind.noun} was found.")
         return default
@@ -142,6 +151,16 @@ def open_stream(
     too when the stream ends, whether stopped or failed. Returns the running
     ``sounddevice`` stream; raises ``device_missing`` or ``device_failed``.
     """
+    with _PORTAUDIO:
+        return _open_stream(kind, name, callback, finished)
+
+
+def _open_stream(
+    kind: DeviceKind,
+    name: str | None,
+    callback: StreamCallback,
+    finished: Callable[[], None],
+) -> Any:
     sd = _sounddevice()
     index = resolve(name, kind)
     stream_type = sd.InputStream if kind is DeviceKind.INPUT else sd.OutputStream
@@ -173,10 +192,11 @@ def close_quietly(stream: Any) -> None:
     second or more on some systems, and nobody waits for it when a call ends.
     """
     sd = _sounddevice()
-    with contextlib.suppress(sd.PortAudioError):
-        stream.abort()
-    with contextlib.suppress(sd.PortAudioError):
-        stream.close()
+    with _PORTAUDIO:
+        with contextlib.suppress(sd.PortAudioError):
+            stream.abort()
+        with contextlib.suppress(sd.PortAudioError):
+            stream.close()
 
 
 def rescan() -> None:
@@ -188,8 +208,9 @@ def rescan() -> None:
     """
     sd = _sounddevice()
     try:
-        sd._terminate()
-        sd._initialize()
+        with _PORTAUDIO:
+            sd._terminate()
+            sd._initialize()
     except sd.PortAudioError as error:
         raise _failed("The sound system could not be restarted", error) from error
 

@@ -9,6 +9,11 @@ or frozen UI thread never delays any of it.
 
 The camera is the engine's, not a call's: once on, it stays on from one call to
 the next, and its frames go to whoever we are connected to.
+
+Sound devices that fail (unplugged) are reported and the call goes on without
+them. Once none of the call's device streams runs any more, reopening them can
+interrupt nothing: the engine then tries again by itself, sooner at first and then
+less often, until they are back (a headset plugged in again).
 """
 
 from __future__ import annotations
@@ -32,7 +37,7 @@ from desktop.protocol.messages import SignalKind
 from .call import Call, Signaling
 from .echo import EchoCanceller
 from .errors import MediaError, MediaErrorCode
-from .events import AudioProblem, CallEvent, CameraChanged, PictureChanged
+from .events import AudioProblem, AudioRestored, CallEvent, CameraChanged, PictureChanged
 from .loop import LoopFactory, new_media_loop
 from .mixer import Mixer
 from .opus import OpusEncoder
@@ -55,6 +60,15 @@ SILENT_DBFS = -100.0
 SHUTDOWN_SECONDS = 5.0
 """How long stopping waits for aiortc's last tasks."""
 
+RECOVER_SECONDS = (2.0, 30.0)
+"""After all sound devices failed: the first wait before opening them again, and
+the longest (each failed try doubles it)."""
+
+FLOWING_SECONDS = 5.0
+"""How long devices opened again have to show that sound flows every way (a
+fresh device can take a second or two). Those that open but do not all flow by
+then are left as they are: what is missing was reported."""
+
 T = TypeVar("T")
 
 logger = logging.getLogger(__name__)
@@ -66,6 +80,15 @@ class AudioIO(Protocol):
     def start(self) -> None: ...
 
     def stop(self) -> None: ...
+
+    @property
+    def running_streams(self) -> int:
+        """How many of its device streams run now."""
+        ...
+
+    def wait_running(self, timeout: float) -> bool:
+        """Wait until sound flows every way that was opened; False on timeout."""
+        ...
 
     @property
     def input_level(self) -> Level: ...
@@ -89,6 +112,10 @@ class AudioPlan:
 
 
 AudioFactory = Callable[[AudioPlan], AudioIO]
+
+Rescan = Callable[[], None]
+"""Makes the sound system look for devices again (may take a moment: it is called
+off the engine's loop); called only while the engine has no device open."""
 
 CameraFactory = Callable[[], MediaStreamTrack]
 """Opens the camera (it may take a moment: it is called off the engine's loop);
@@ -123,6 +150,7 @@ class _Active:
         self.woken = woken
         self.echo: EchoCanceller | None = None
         self.pump: asyncio.Task[None] | None = None
+        self.recovery: asyncio.Task[None] | None = None
 
 
 class MediaEngine:
@@ -143,6 +171,7 @@ class MediaEngine:
         echo_cancellation: bool = True,
         camera: CameraFactory | None = None,
         loop: LoopFactory = new_media_loop,
+        rescan: Rescan | None = None,
     ) -> None:
         self.mixer = Mixer()
         self.video = VideoFanout()
@@ -151,6 +180,7 @@ class MediaEngine:
         """For the next call: cancel the speaker's echo and reduce noise (people
         without headphones); off, the microphone is sent as captured."""
         self._audio = audio
+        self._rescan = rescan
         self._tell = tell
         self._ice_servers = ice_servers
         self._clock = clock
@@ -272,6 +302,7 @@ class MediaEngine:
         self, me: UserId, members: frozenset[UserId], sends_audio: bool, signaling: Signaling
     ) -> None:
         await self._leave()
+        await self._look_for_devices()
         fanout = AudioFanout() if sends_audio else None
         call = Call(
             me,
@@ -338,13 +369,48 @@ class MediaEngine:
         active = self._active
         if active is not None:
             active.audio.stop()
+            await self._look_for_devices()
             active.audio = self._audio(active.plan)
             active.audio.start()
+
+    async def _look_for_devices(self) -> None:
+        """Between closing our devices and opening them: those plugged in or out
+        since are seen."""
+        if self._rescan is None:
+            return
+        try:
+            await asyncio.to_thread(self._rescan)
+        except MediaError as error:  # opening the devices will say what is wrong
+            logger.warning("engine.rescan_failed error=%s", error.message)
+
+    def _on_audio_problem(self, error: MediaError) -> None:
+        self._tell(AudioProblem(error))
+        active = self._active
+        if active is not None and (active.recovery is None or active.recovery.done()):
+            active.recovery = asyncio.ensure_future(self._bring_sound_back(active))
+            active.recovery.add_done_callback(_log_failure)
+
+    async def _bring_sound_back(self, active: _Active) -> None:
+        """Once no device stream of the call runs, open them again now and then
+        until sound flows every way. While one still runs, leave them be:
+        reopening would cut it off (choosing devices again reopens them all)."""
+        wait, longest = RECOVER_SECONDS
+        while True:
+            await asyncio.sleep(wait)
+            if self._active is not active or active.audio.running_streams:
+                return
+            await self._in_turn(self._reopen_devices())
+            if await asyncio.to_thread(active.audio.wait_running, FLOWING_SECONDS):
+                self._tell(AudioRestored())
+                return
+            wait = min(2 * wait, longest)
 
     async def _leave(self) -> None:
         active, self._active = self._active, None
         if active is None:
             return
+        if active.recovery is not None:
+            active.recovery.cancel()
         if active.pump is not None:
             active.pump.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -389,9 +455,9 @@ class MediaEngine:
 
     def _on_audio_error(self, error: MediaError) -> None:
         """From a sound-device thread: told on the engine's thread like the rest."""
-        self._loop.call_soon_threadsafe(self._tell, AudioProblem(error))
+        self._loop.call_soon_threadsafe(self._on_audio_problem, error)
 
 
-def _log_failure(future: concurrent.futures.Future[Any]) -> None:
+def _log_failure(future: concurrent.futures.Future[Any] | asyncio.Future[Any]) -> None:
     if not future.cancelled() and (error := future.exception()) is not None:
         logger.error("engine.failed error=%r", error, exc_info=error)

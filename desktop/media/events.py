@@ -35,6 +35,11 @@ class AudioProblem:
     error: MediaError
 
 
+@dataclass(frozen=True)
+class AudioRestored:
+    """The sound devices that had failed work again; the call has its sound back."""
+
+
 @dataclass(frozen=True, eq=False)
 class PictureChanged:
     """A new picture of ``user``'s camera (``None``: ours, the preview), or
@@ -53,4 +58,6 @@ class CameraChanged:
     error: MediaError | None = None
 
 
-CallEvent = PeerChanged | CallTooLarge | AudioProblem | PictureChanged | CameraChanged
+CallEvent = (
+    PeerChanged | CallTooLarge | AudioProblem | AudioRestored | PictureChanged | CameraChanged
+)

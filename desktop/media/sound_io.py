@@ -221,15 +221,22 @@ class SoundIO(AudioPath):
         self._input: Any = None
         self._output: Any = None
         self._stopping = False
+        self._failed: set[DeviceKind] = set()
 
     @property
     def running_streams(self) -> int:
-        """How many device streams are running now (0, 1 or 2)."""
-        return sum(stream is not None and stream.active for stream in (self._input, self._output))
+        """How many device streams are running now (0, 1 or 2); one whose device
+        failed no longer counts, though PortAudio may take a moment to agree."""
+        streams = ((DeviceKind.INPUT, self._input), (DeviceKind.OUTPUT, self._output))
+        return sum(
+            stream is not None and stream.active and kind not in self._failed
+            for kind, stream in streams
+        )
 
     def start(self) -> None:
         """Open the devices; one that cannot be opened is reported and left out."""
         self._stopping = False
+        self._failed.clear()
         if self.capture is not None:
             self._input = self._open(DeviceKind.INPUT, self.input_device, self._on_input)
             if self._input is None:
@@ -273,6 +280,7 @@ class SoundIO(AudioPath):
         """A stream ended: fine when we stopped it, a failed device otherwise."""
         if self._stopping:
             return
+        self._failed.add(kind)
         if kind is DeviceKind.INPUT:
             self.input_lost()
             consequence = "the call goes on, listening only"

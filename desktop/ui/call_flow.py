@@ -26,6 +26,7 @@ from desktop.media.devices import DeviceChoice, DeviceKind, list_devices
 from desktop.media.engine import MediaEngine
 from desktop.media.events import (
     AudioProblem,
+    AudioRestored,
     CallEvent,
     CallTooLarge,
     CameraChanged,
@@ -182,6 +183,12 @@ class CallFlow(QObject):
                 self.view.banner.show_message(error.message, kind="warning")
                 if self.dialog is not None:
                     self.dialog.show_problem(error.message)
+            case AudioRestored():
+                self.view.banner.show_message(
+                    "The sound devices work again.", kind="success", icon_name="speaker"
+                )
+                if self.dialog is not None:
+                    self.dialog.show_problem(None)
             case PictureChanged(user=user, picture=picture):
                 # Our own preview (no user) shows as in a mirror; the others see us unmirrored.
                 image = image_of(picture, mirrored=user is None) if picture is not None else None

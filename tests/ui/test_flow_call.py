@@ -21,10 +21,13 @@ from test_app_flows import Window, button, click, stage
 from videokit import colour_camera
 
 from desktop.core import AudioConnection, UserId
+from desktop.media import engine as engine_module
 from desktop.media.devices import DeviceChoice
 from desktop.media.engine import MediaEngine
 from desktop.media.follow import CallFollower
 from desktop.media.ice import loopback_only
+from desktop.media.pcm import Samples
+from desktop.ui.banner import BannerKind
 from desktop.ui.call_flow import CallFlow
 from desktop.ui.models.call_model import CallRole, PersonState
 
@@ -39,7 +42,10 @@ class Caller:
     def __init__(self, window: Window, name: str) -> None:
         self.window = window
         self.recorder = Recorder()
-        devices = virtual_devices(Tone(TONES[name], AMPLITUDE), self.recorder)
+        self.plugged = True
+        """Whether the headset is in: out, its microphone and speaker fail."""
+        self._tone = Tone(TONES[name], AMPLITUDE)
+        devices = virtual_devices(self._microphone, self._speaker)
         self.flow: CallFlow | None = None
         self.engine = MediaEngine(
             audio=devices, tell=self._tell, echo_cancellation=False, camera=colour_camera("red")
@@ -56,6 +62,16 @@ class Caller:
             self._choose,
             cameras=lambda: ["Test camera"],
         )
+
+    def _microphone(self, block: Samples) -> None:
+        if not self.plugged:
+            raise OSError("unplugged")
+        self._tone(block)
+
+    def _speaker(self, block: Samples) -> None:
+        if not self.plugged:
+            raise OSError("unplugged")
+        self.recorder(block)
 
     def _tell(self, event: object) -> None:
         if self.flow is not None:
@@ -147,5 +163,38 @@ def test_two_windows_call_each_other_from_start_to_leave(
             finally:
                 await host.close()
                 await ann.close()
+
+    run(qloop, scenario())
+
+
+def test_a_headset_pulled_out_and_plugged_in_again_has_the_call_sound_again(
+    qloop: asyncio.AbstractEventLoop,
+    tmp_path: Path,
+    loopback: None,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(engine_module, "RECOVER_SECONDS", (0.05, 0.2))
+
+    async def scenario() -> None:
+        async with stage(tmp_path, {"ann": AudioConnection.VOIP}) as scene:
+            host = Caller(scene.host, "mod")
+            banner = host.window.banner
+            try:
+                click(button(host.window.view, "Start call"))
+                await until(lambda: host.window.view.call.isVisible(), "in the call")
+
+                host.plugged = False
+                await until(lambda: "stopped working" in banner.text(), "the problem told")
+                assert banner.kind() is BannerKind.WARNING
+                host.plugged = True
+
+                await until(lambda: banner.kind() is BannerKind.SUCCESS, "the sound back")
+                assert banner.text() == "The sound devices work again."
+                artefacts().mkdir(parents=True, exist_ok=True)
+                host.window.front.window.grab().save(str(artefacts() / "call_sound_back.png"))
+                heard = await asyncio.to_thread(host.recorder.record, 0.2)
+                assert len(heard)  # the speaker plays again
+            finally:
+                await host.close()
 
     run(qloop, scenario())

@@ -1,0 +1,241 @@
+"""The engine and its sound devices: a failure is told and the call goes on; once
+no device runs, the engine opens them again by itself until they are back.
+
+Virtual devices that can be pulled out first, then the real thing: PortAudio on
+a private PulseAudio server whose only machine is unplugged and plugged in again.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+from soundkit import SoundServer, portaudio_on, wait_until
+
+from desktop.core import UserId
+from desktop.media import devices
+from desktop.media import engine as engine_module
+from desktop.media.engine import AudioIO, AudioPlan, MediaEngine
+from desktop.media.errors import MediaErrorCode
+from desktop.media.events import AudioProblem, AudioRestored, CallEvent
+from desktop.media.pcm import Samples
+from desktop.media.sound_io import SoundIO, VirtualSoundIO
+from desktop.protocol.messages import SignalKind
+
+ME = UserId("ann")
+
+
+class Alone:
+    """Signaling for a call with nobody else in it."""
+
+    def send(self, to: UserId, kind: SignalKind, sdp: str) -> None:
+        raise AssertionError(f"nobody to send a {kind} to")
+
+
+class Told:
+    """What the engine told, from its thread."""
+
+    def __init__(self) -> None:
+        self.events: list[CallEvent] = []
+        self._changed = threading.Condition()
+
+    def __call__(self, event: CallEvent) -> None:
+        with self._changed:
+            self.events.append(event)
+            self._changed.notify_all()
+
+    def count(self, kind: type) -> int:
+        return sum(isinstance(event, kind) for event in self.events)
+
+    def wait_for(self, kind: type, count: int = 1) -> None:
+        with self._changed:
+            if not self._changed.wait_for(lambda: self.count(kind) >= count, timeout=10):
+                raise AssertionError(f"told {self.events}, not {count} of {kind.__name__}")
+
+
+class Socket:
+    """A headset's plug: its virtual microphone and speaker fail while they are out."""
+
+    def __init__(self) -> None:
+        self.microphone = self.speaker = True
+        self.opened: list[VirtualSoundIO] = []
+        self.opened_at: list[float] = []
+        self.rescans_with_devices_open: list[int] = []
+
+    @property
+    def plugged(self) -> bool:
+        return self.microphone and self.speaker
+
+    @plugged.setter
+    def plugged(self, plugged: bool) -> None:
+        self.microphone = self.speaker = plugged
+
+    def source(self, block: Samples) -> None:
+        if not self.microphone:
+            raise OSError("microphone unplugged")
+        block[:] = 0.0
+
+    def sink(self, block: Samples) -> None:
+        if not self.speaker:
+            raise OSError("speaker unplugged")
+
+    def open(self, plan: AudioPlan) -> AudioIO:
+        sound = VirtualSoundIO(
+            plan.render,
+            capture=plan.capture,
+            source=self.source,
+            sink=self.sink,
+            on_error=plan.on_error,
+        )
+        self.opened.append(sound)
+        self.opened_at.append(time.monotonic())
+        return sound
+
+    def rescan(self) -> None:
+        running = sum(sound.running_streams for sound in self.opened)
+        self.rescans_with_devices_open.append(running)
+
+
+WAITS = (0.02, 0.08)
+
+
+@pytest.fixture(autouse=True)
+def quick_recovery(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(engine_module, "RECOVER_SECONDS", WAITS)
+
+
+@pytest.fixture
+def virtual_pace(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Virtual devices flow at once: a try whose devices do not is over soon."""
+    monkeypatch.setattr(engine_module, "FLOWING_SECONDS", 0.3)
+
+
+@pytest.fixture
+def socket() -> Socket:
+    return Socket()
+
+
+@pytest.fixture
+def told() -> Told:
+    return Told()
+
+
+@pytest.fixture
+def engine(socket: Socket, told: Told, virtual_pace: None) -> Iterator[MediaEngine]:
+    engine = MediaEngine(
+        audio=socket.open, tell=told, echo_cancellation=False, rescan=socket.rescan
+    )
+    engine.start()
+    engine.join(ME, [], sends_audio=True, signaling=Alone()).result(timeout=10)
+    yield engine
+    engine.stop()
+
+
+def test_a_headset_plugged_in_again_is_reopened_by_itself(
+    engine: MediaEngine, socket: Socket, told: Told
+) -> None:
+    socket.plugged = False
+    told.wait_for(AudioProblem, 2)  # its microphone and its speaker
+    socket.plugged = True
+
+    told.wait_for(AudioRestored)
+
+    sound = socket.opened[-1]
+    assert sound.running_streams == 2
+    blocks = sound.output_blocks
+    wait_until(lambda: sound.output_blocks > blocks + 5, "the speaker to play again")
+    assert socket.rescans_with_devices_open == [0] * len(socket.rescans_with_devices_open)
+    assert len(socket.rescans_with_devices_open) >= 2  # at the join, and for the reopening
+
+
+def test_devices_still_out_are_tried_again_less_and_less_often(
+    engine: MediaEngine, socket: Socket, told: Told
+) -> None:
+    socket.plugged = False
+
+    told.wait_for(AudioProblem, 10)  # two per try: the first failure and four tries
+
+    assert told.count(AudioRestored) == 0
+    problems = [event for event in told.events if isinstance(event, AudioProblem)]
+    assert all(problem.error.code is MediaErrorCode.DEVICE_FAILED for problem in problems)
+    # Each try waits twice as long as the one before, up to the longest wait, on
+    # top of the time the devices had to show sound flowing.
+    first, longest = WAITS
+    waits = [min(first * 2**index, longest) for index in range(3)]
+    gaps = [later - earlier for earlier, later in itertools.pairwise(socket.opened_at[1:5])]
+    assert all(gap >= wait - 0.005 for gap, wait in zip(gaps, waits[1:], strict=False)), gaps
+
+
+def test_a_speaker_still_playing_is_not_cut_off_to_look_for_the_microphone(
+    engine: MediaEngine, socket: Socket, told: Told
+) -> None:
+    sound = socket.opened[-1]
+
+    socket.microphone = False
+    told.wait_for(AudioProblem)
+    blocks = sound.output_blocks
+    # Long enough for several tries, had the speaker not been playing.
+    wait_until(lambda: sound.output_blocks > blocks + 30, "the speaker to play on")
+
+    assert socket.opened == [sound]
+    assert sound.running_streams == 1
+
+
+def test_leaving_the_call_stops_looking_for_its_devices(
+    engine: MediaEngine, socket: Socket, told: Told
+) -> None:
+    socket.plugged = False
+    told.wait_for(AudioProblem, 2)
+    engine.leave().result(timeout=10)
+    opened = len(socket.opened)
+    socket.plugged = True
+
+    # A join afterwards is the only thing that opens devices again.
+    engine.join(ME, [], sends_audio=False, signaling=Alone()).result(timeout=10)
+
+    assert len(socket.opened) == opened + 1
+    assert told.count(AudioRestored) == 0
+
+
+# The real thing
+
+
+def test_a_real_machine_unplugged_and_plugged_in_again_has_its_sound_back(
+    lone_machine: SoundServer,
+) -> None:
+    machine = lone_machine.machines[0]
+    told = Told()
+    opened: list[SoundIO] = []
+
+    def open_devices(plan: AudioPlan) -> SoundIO:
+        sound = SoundIO(
+            plan.render,
+            capture=plan.capture,
+            input_device=machine.mic_device,
+            output_device=machine.speaker_device,
+            on_error=plan.on_error,
+        )
+        opened.append(sound)
+        return sound
+
+    with portaudio_on(lone_machine):
+        engine = MediaEngine(
+            audio=open_devices, tell=told, echo_cancellation=False, rescan=devices.rescan
+        )
+        engine.start()
+        try:
+            engine.join(ME, [], sends_audio=True, signaling=Alone()).result(timeout=10)
+            assert opened[-1].wait_running(10)
+
+            lone_machine.unplug(machine)
+            told.wait_for(AudioProblem, 2)
+            lone_machine.plug_in(machine)
+            told.wait_for(AudioRestored)
+
+            assert opened[-1].running_streams == 2
+            assert opened[-1].wait_running(10)
+        finally:
+            engine.stop()
