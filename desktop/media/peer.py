@@ -157,9 +157,9 @@ class Peer:
     def _open_audio_path(self) -> None:
         """Audio both ways, as negotiated, on our own packet path."""
         for transceiver in self._pc.getTransceivers():
-            direction = transceiver.currentDirection or ""
             if transceiver.kind != "audio" or transceiver.mid is None:
                 continue
+            direction = transceiver.currentDirection or ""
             local = audio_section(self._pc.localDescription.sdp, transceiver.mid)
             if "recv" in direction:
                 listen_for_audio(transceiver.receiver, local, self._on_packet)
