@@ -251,8 +251,8 @@ class MediaEngine:
         return self.submit(self._camera_on() if on else self._camera_off())
 
     def reopen_devices(self) -> concurrent.futures.Future[None]:
-        """Open the sound devices again (another one was chosen, or one came back);
-        the call and its connections go on."""
+        """Open the sound devices again (another one was chosen, or one came back),
+        looking for them afresh in between; the call and its connections go on."""
         return self.submit(self._reopen_devices())
 
     def set_gain(self, user: UserId, gain: float) -> None:
@@ -369,7 +369,8 @@ class MediaEngine:
         active = self._active
         if active is not None:
             active.audio.stop()
-            await self._look_for_devices()
+        await self._look_for_devices()
+        if active is not None:
             active.audio = self._audio(active.plan)
             active.audio.start()
 

@@ -69,10 +69,12 @@ class CallFlow(QObject):
     """Puts calls on screen and carries the user's call actions.
 
     Signals: ``engine_told(object)``: an engine event, emitted on the engine's
-    thread and delivered on the UI thread (a queued connection).
+    thread and delivered on the UI thread (a queued connection);
+    ``devices_looked_for()``: the same, once the engine looked for sound devices.
     """
 
     engine_told = Signal(object)
+    devices_looked_for = Signal()
 
     def __init__(
         self,
@@ -97,6 +99,7 @@ class CallFlow(QObject):
         self._levels = QTimer(self, interval=LEVEL_INTERVAL_MS)
         self._levels.timeout.connect(self.on_levels_timeout)
         self.engine_told.connect(self.on_engine_told)
+        self.devices_looked_for.connect(self.on_devices_looked_for)
         self.view.call_requested.connect(self.on_view_call_requested)
         follower.on_followed.append(self.on_follower_followed)
         self.workspace.room_shown.connect(self.on_workspace_room_shown)
@@ -233,11 +236,9 @@ class CallFlow(QObject):
         self.engine.set_gain(UserId(user), volume)
 
     def on_call_view_devices_requested(self) -> None:
-        devices = list_devices()
         chosen = self._choice()
         dialog = self.dialog = DevicesDialog(
-            [d.name for d in devices if d.offers(DeviceKind.INPUT)],
-            [d.name for d in devices if d.offers(DeviceKind.OUTPUT)],
+            *_sound_devices(),
             chosen.input,
             chosen.output,
             parent=self.view,
@@ -246,6 +247,7 @@ class CallFlow(QObject):
         )
         dialog.devices_chosen.connect(self.on_dialog_devices_chosen)
         dialog.test_sound_requested.connect(self.engine.play_test_sound)
+        dialog.look_again_requested.connect(self.on_dialog_look_again_requested)
         dialog.finished.connect(self.on_dialog_finished)
         dialog.open()
 
@@ -265,6 +267,25 @@ class CallFlow(QObject):
             self.engine.set_camera(False)  # and on again: the chosen one opens
             self.engine.set_camera(True)
 
+    def on_dialog_look_again_requested(self) -> None:
+        """The sound system looks again between closing our devices and opening
+        them (PortAudio cannot while they are open)."""
+        looked = self.engine.reopen_devices()
+        looked.add_done_callback(lambda _: self.devices_looked_for.emit())
+
+    def on_devices_looked_for(self) -> None:
+        if self.dialog is not None:
+            self.dialog.set_devices(*_sound_devices())
+
     def on_dialog_finished(self) -> None:
         self.dialog = None
         self._check_cameras()
+
+
+def _sound_devices() -> tuple[list[str], list[str]]:
+    """The names of the microphones and of the speakers, as last found."""
+    devices = list_devices()
+    return (
+        [device.name for device in devices if device.offers(DeviceKind.INPUT)],
+        [device.name for device in devices if device.offers(DeviceKind.OUTPUT)],
+    )

@@ -61,6 +61,26 @@ def test_a_remembered_device_that_is_unplugged_stays_listed_and_marked(qtbot: Qt
     assert shown.chosen_input() == "Blue Yeti"
 
 
+def test_looking_again_lists_what_was_found_and_keeps_the_choice(qtbot: QtBot) -> None:
+    shown = dialog(qtbot, "USB Headset Mono", "USB Headset Stereo")
+    with qtbot.wait_signal(shown.look_again_requested):
+        QTest.mouseClick(shown.look_again, Qt.MouseButton.LeftButton)
+    assert not shown.look_again.isEnabled()  # until the devices are listed again
+
+    with qtbot.assert_not_emitted(shown.input_selected):  # the same microphone
+        shown.set_devices([*MICS, "Blue Yeti"], ["Built-in Speakers"])
+
+    assert items(shown.input) == ["System default", *MICS, "Blue Yeti"]
+    assert shown.chosen_input() == "USB Headset Mono"
+    assert items(shown.output) == [
+        "System default",
+        "Built-in Speakers",
+        "USB Headset Stereo (not connected)",
+    ]
+    assert shown.chosen_output() == "USB Headset Stereo"
+    assert shown.look_again.isEnabled()
+
+
 def test_ok_reports_the_choice(qtbot: QtBot) -> None:
     shown = dialog(qtbot)
     shown.input.setCurrentIndex(2)

@@ -194,6 +194,33 @@ def test_a_headset_pulled_out_and_plugged_in_again_has_the_call_sound_again(
                 host.window.front.window.grab().save(str(artefacts() / "call_sound_back.png"))
                 heard = await asyncio.to_thread(host.recorder.record, 0.2)
                 assert len(heard)  # the speaker plays again
+
+            finally:
+                await host.close()
+
+    run(qloop, scenario())
+
+
+def test_looking_again_for_devices_lists_them_and_the_call_sound_goes_on(
+    qloop: asyncio.AbstractEventLoop, tmp_path: Path, loopback: None
+) -> None:
+    async def scenario() -> None:
+        async with stage(tmp_path, {"ann": AudioConnection.VOIP}) as scene:
+            host = Caller(scene.host, "mod")
+            try:
+                click(button(host.window.view, "Start call"))
+                await until(lambda: host.window.view.call.isVisible(), "in the call")
+                click(button(host.window.view.call, "Devices…"))
+                assert host.flow is not None
+                assert host.flow.dialog is not None
+                dialog = host.flow.dialog
+
+                click(dialog.look_again)
+
+                await until(dialog.look_again.isEnabled, "the devices listed again")
+                heard = await asyncio.to_thread(host.recorder.record, 0.2)
+                assert len(heard)  # the speaker plays on
+                dialog.reject()
             finally:
                 await host.close()
 

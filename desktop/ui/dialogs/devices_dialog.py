@@ -9,13 +9,17 @@ the system's own setting is. A remembered device that is not plugged in stays
 listed, marked, so the choice is not lost silently. Cameras are listed the same
 way, with "First camera found" in place of the system default; without any
 camera the picker says so and cannot be used, and the remembered camera is kept.
+
+The sound system lists the devices it found when it last looked: "Look again"
+asks the caller to look for those plugged in since (the call's sound pauses for
+a moment) and :meth:`DevicesDialog.set_devices` lists what was found.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import QSize, Signal
+from PySide6.QtCore import QSignalBlocker, QSize, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -46,11 +50,14 @@ class DevicesDialog(QDialog):
         test_sound_requested(): play a test sound on :meth:`chosen_output`.
         input_selected(object): another microphone was picked (its name, or
             ``None`` for the system default); meter that one from now on.
+        look_again_requested(): look for sound devices plugged in or out since
+            they were listed, then call :meth:`set_devices`.
     """
 
     devices_chosen = Signal(object, object, bool)
     test_sound_requested = Signal()
     input_selected = Signal(object)
+    look_again_requested = Signal()
 
     def __init__(
         self,
@@ -88,26 +95,40 @@ class DevicesDialog(QDialog):
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
         )
+        self.look_again = self.buttons.addButton(
+            self.tr("Look again"), QDialogButtonBox.ButtonRole.ResetRole
+        )
+        self.look_again.setToolTip(
+            self.tr("Look for devices plugged in since; the call's sound pauses for a moment.")
+        )
+        self.look_again.setAutoDefault(False)
         self._lay_out()
         self.input.currentIndexChanged.connect(self.on_input_current_index_changed)
         self.test_button.clicked.connect(self.test_sound_requested)
+        self.look_again.clicked.connect(self.on_look_again_clicked)
         self.buttons.accepted.connect(self.on_buttons_accepted)
         self.buttons.rejected.connect(self.reject)
 
     def _combo(self, names: Sequence[str], current: str | None, what: str, first: str) -> QComboBox:
-        """``first`` (standing for ``None``), then ``names``; a ``current`` not among
-        them stays listed as not connected."""
         combo = QComboBox(self)
         combo.setAccessibleName(what)
+        self._fill(combo, names, current, first)
+        combo.setMinimumContentsLength(28)
+        combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        return combo
+
+    def _fill(
+        self, combo: QComboBox, names: Sequence[str], current: str | None, first: str
+    ) -> None:
+        """``first`` (standing for ``None``), then ``names``; a ``current`` not among
+        them stays listed as not connected."""
+        combo.clear()
         combo.addItem(first, None)
         for name in names:
             combo.addItem(name, name)
         if current is not None and current not in names:
             combo.addItem(self.tr("{name} (not connected)").format(name=current), current)
         combo.setCurrentIndex(max(0, combo.findData(current)) if current is not None else 0)
-        combo.setMinimumContentsLength(28)
-        combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        return combo
 
     def _camera_combo(self, cameras: Sequence[str], current: str | None) -> QComboBox:
         """The cameras after "First camera found"; a single disabled "No camera
@@ -161,7 +182,16 @@ class DevicesDialog(QDialog):
     def echo_cancellation(self) -> bool:
         return self.echo.isChecked()
 
-    # What the caller measures
+    # What the caller found or measures
+
+    def set_devices(self, inputs: Sequence[str], outputs: Sequence[str]) -> None:
+        """The devices found when the sound system looked again; what is picked
+        stays picked (marked when it is no longer connected)."""
+        default = self.tr("System default")
+        with QSignalBlocker(self.input):
+            self._fill(self.input, inputs, self.chosen_input(), default)
+        self._fill(self.output, outputs, self.chosen_output(), default)
+        self.look_again.setEnabled(True)
 
     def set_input_level(self, level: float) -> None:
         """The picked microphone's level (0–1), as often as it is measured."""
@@ -179,6 +209,10 @@ class DevicesDialog(QDialog):
     def on_input_current_index_changed(self, index: int) -> None:
         self.meter.set_level(0.0)
         self.input_selected.emit(self.chosen_input())
+
+    def on_look_again_clicked(self) -> None:
+        self.look_again.setEnabled(False)  # until the devices are listed again
+        self.look_again_requested.emit()
 
     def on_buttons_accepted(self) -> None:
         self.devices_chosen.emit(
