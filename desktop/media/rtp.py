@@ -16,8 +16,8 @@ per-packet machinery:
   RTCP, video) goes on to aiortc as before. aiortc would queue each packet, wake a
   task for it, parse it into objects and route it.
 
-Together that is about 15 % fewer instructions per mesh client
-(``bench/audio_latency.py``).
+Together that is about 11 % fewer instructions per client of a six-client mesh,
+counted with ``perf stat``; ``bench/audio_latency.py`` measures the CPU.
 
 aiortc's RTCP stays truthful: its sender reports count what we send, and its
 receiver reports count what we receive (loss and jitter: browsers tune their Opus
