@@ -36,12 +36,13 @@ from desktop.media.tracks import AudioFanout
 MID_ID = 3
 
 
-def aiortc_reading(data: bytes) -> RtpPacket:
+def with_mid() -> HeaderExtensionsMap:
+    """aiortc's header extensions, the MID negotiated as ``MID_ID``."""
     extensions = HeaderExtensionsMap()
     extensions.configure(
         RTCRtpParameters(headerExtensions=[RTCRtpHeaderExtensionParameters(MID_ID, MID_URI)])
     )
-    return RtpPacket.parse(data, extensions)
+    return extensions
 
 
 def test_aiortc_reads_the_packets_we_build_mid_and_all() -> None:
@@ -49,7 +50,7 @@ def test_aiortc_reads_the_packets_we_build_mid_and_all() -> None:
         111, 65535, 4_000_000_000, 0xDEADBEEF, marker=True, extension=mid_extension(MID_ID, "0")
     )
 
-    packet = aiortc_reading(header + b"opus")
+    packet = RtpPacket.parse(header + b"opus", with_mid())
 
     assert (packet.payload_type, packet.sequence_number) == (111, 65535)
     assert (packet.timestamp, packet.ssrc, packet.marker) == (4_000_000_000, 0xDEADBEEF, 1)
@@ -63,12 +64,8 @@ def test_we_read_what_aiortc_builds_with_contributors_extensions_and_padding() -
     packet.extensions.mid = "audio"
     packet.padding_size = 3
     packet.payload = b"\x01\x02\x03"
-    extensions = HeaderExtensionsMap()
-    extensions.configure(
-        RTCRtpParameters(headerExtensions=[RTCRtpHeaderExtensionParameters(MID_ID, MID_URI)])
-    )
 
-    assert parse_rtp(packet.serialize(extensions)) == (9, 960, 42, b"\x01\x02\x03")
+    assert parse_rtp(packet.serialize(with_mid())) == (9, 960, 42, b"\x01\x02\x03")
 
 
 @pytest.mark.parametrize(
