@@ -188,7 +188,7 @@ class CallFlow(QObject):
                     self.dialog.show_problem(error.message)
             case AudioRestored():
                 self.view.banner.show_message(
-                    "The sound devices work again.", kind="success", icon_name="speaker"
+                    self.tr("The sound devices work again."), kind="success", icon_name="speaker"
                 )
                 if self.dialog is not None:
                     self.dialog.show_problem(None)
