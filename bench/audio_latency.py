@@ -45,6 +45,7 @@ import av
 import numpy as np
 from aioice.ice import StunProtocol
 from aiortc import MediaStreamTrack, RTCPeerConnection, RTCSessionDescription
+from aiortc.rtp import is_rtcp
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -56,7 +57,6 @@ from desktop.media.events import CallEvent, PeerChanged
 from desktop.media.ice import loopback_only
 from desktop.media.pcm import FRAME_SAMPLES, SAMPLE_RATE, Samples
 from desktop.media.peer import PeerState
-from desktop.media.rtp import is_rtcp
 from desktop.media.sound_io import VirtualSoundIO
 from desktop.protocol.messages import SignalKind
 

@@ -56,5 +56,9 @@ class Connections:
             if not self._changed.wait_for(condition, timeout):
                 raise TimeoutError(f"not reached in {timeout} s: {self.states}")
 
+    def count(self, kind: type) -> int:
+        """How many events of ``kind`` were told."""
+        return sum(isinstance(event, kind) for event in self.events)
+
     def connected(self, *users: UserId) -> Callable[[], bool]:
         return lambda: all(self.states.get(user) is PeerState.CONNECTED for user in users)

@@ -40,6 +40,7 @@ from typing import Any
 import pylibsrtp
 from aiortc import RTCDtlsTransport, RTCRtpReceiver, RTCRtpSender
 from aiortc.rtcrtpreceiver import StreamStatistics
+from aiortc.rtp import is_rtcp
 from aiortc.sdp import MediaDescription, SessionDescription
 
 OPUS_CLOCK_RATE = 48_000
@@ -99,11 +100,6 @@ def parse_rtp(data: bytes) -> tuple[int, int, int, bytes] | None:
         return None
     _, _, sequence, timestamp, ssrc = _HEADER.unpack_from(data)
     return sequence, timestamp, ssrc, data[start:end]
-
-
-def is_rtcp(data: bytes) -> bool:
-    """RTCP and RTP share the connection; RTCP's packet types are 192–223."""
-    return len(data) > 1 and 192 <= data[1] <= 223
 
 
 def _private(owner: object, name: str) -> Any:

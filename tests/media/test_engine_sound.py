@@ -8,11 +8,11 @@ a private PulseAudio server whose only machine is unplugged and plugged in again
 from __future__ import annotations
 
 import itertools
-import threading
 import time
 from collections.abc import Iterator
 
 import pytest
+from rtckit import Connections, Line, Switchboard
 from soundkit import SoundServer, portaudio_on, wait_until
 
 from desktop.core import UserId
@@ -20,40 +20,21 @@ from desktop.media import devices
 from desktop.media import engine as engine_module
 from desktop.media.engine import AudioIO, AudioPlan, MediaEngine
 from desktop.media.errors import MediaErrorCode
-from desktop.media.events import AudioProblem, AudioRestored, CallEvent
+from desktop.media.events import AudioProblem, AudioRestored
 from desktop.media.pcm import Samples
 from desktop.media.sound_io import SoundIO, VirtualSoundIO
-from desktop.protocol.messages import SignalKind
 
 ME = UserId("ann")
 
 
-class Alone:
-    """Signaling for a call with nobody else in it."""
-
-    def send(self, to: UserId, kind: SignalKind, sdp: str) -> None:
-        raise AssertionError(f"nobody to send a {kind} to")
+def alone() -> Line:
+    """Signalling for a call with nobody else in it."""
+    return Switchboard().line(ME)
 
 
-class Told:
-    """What the engine told, from its thread."""
-
-    def __init__(self) -> None:
-        self.events: list[CallEvent] = []
-        self._changed = threading.Condition()
-
-    def __call__(self, event: CallEvent) -> None:
-        with self._changed:
-            self.events.append(event)
-            self._changed.notify_all()
-
-    def count(self, kind: type) -> int:
-        return sum(isinstance(event, kind) for event in self.events)
-
-    def wait_for(self, kind: type, count: int = 1) -> None:
-        with self._changed:
-            if not self._changed.wait_for(lambda: self.count(kind) >= count, timeout=10):
-                raise AssertionError(f"told {self.events}, not {count} of {kind.__name__}")
+def wait_for(told: Connections, kind: type, count: int = 1) -> None:
+    """Until the engine told ``count`` events of ``kind``."""
+    told.wait_for(lambda: told.count(kind) >= count, timeout=10)
 
 
 class Socket:
@@ -119,29 +100,29 @@ def socket() -> Socket:
 
 
 @pytest.fixture
-def told() -> Told:
-    return Told()
+def told() -> Connections:
+    return Connections()
 
 
 @pytest.fixture
-def engine(socket: Socket, told: Told, virtual_pace: None) -> Iterator[MediaEngine]:
+def engine(socket: Socket, told: Connections, virtual_pace: None) -> Iterator[MediaEngine]:
     engine = MediaEngine(
-        audio=socket.open, tell=told, echo_cancellation=False, rescan=socket.rescan
+        audio=socket.open, tell=told.tell, echo_cancellation=False, rescan=socket.rescan
     )
     engine.start()
-    engine.join(ME, [], sends_audio=True, signaling=Alone()).result(timeout=10)
+    engine.join(ME, [], sends_audio=True, signaling=alone()).result(timeout=10)
     yield engine
     engine.stop()
 
 
 def test_a_headset_plugged_in_again_is_reopened_by_itself(
-    engine: MediaEngine, socket: Socket, told: Told
+    engine: MediaEngine, socket: Socket, told: Connections
 ) -> None:
     socket.plugged = False
-    told.wait_for(AudioProblem, 2)  # its microphone and its speaker
+    wait_for(told, AudioProblem, 2)  # its microphone and its speaker
     socket.plugged = True
 
-    told.wait_for(AudioRestored)
+    wait_for(told, AudioRestored)
 
     sound = socket.opened[-1]
     assert sound.running_streams == 2
@@ -152,12 +133,12 @@ def test_a_headset_plugged_in_again_is_reopened_by_itself(
 
 
 def test_devices_still_out_are_tried_again_less_and_less_often(
-    engine: MediaEngine, socket: Socket, told: Told, monkeypatch: pytest.MonkeyPatch
+    engine: MediaEngine, socket: Socket, told: Connections, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(engine_module, "FLOWING_SECONDS", 0.001)  # no try lasts
     socket.plugged = False
 
-    told.wait_for(AudioProblem, 10)  # two per try: the first failure and four tries
+    wait_for(told, AudioProblem, 10)  # two per try: the first failure and four tries
 
     assert told.count(AudioRestored) == 0
     problems = [event for event in told.events if isinstance(event, AudioProblem)]
@@ -170,12 +151,12 @@ def test_devices_still_out_are_tried_again_less_and_less_often(
 
 
 def test_a_speaker_still_playing_is_not_cut_off_to_look_for_the_microphone(
-    engine: MediaEngine, socket: Socket, told: Told
+    engine: MediaEngine, socket: Socket, told: Connections
 ) -> None:
     sound = socket.opened[-1]
 
     socket.microphone = False
-    told.wait_for(AudioProblem)
+    wait_for(told, AudioProblem)
     blocks = sound.output_blocks
     # Long enough for several tries, had the speaker not been playing.
     wait_until(lambda: sound.output_blocks > blocks + 30, "the speaker to play on")
@@ -185,16 +166,16 @@ def test_a_speaker_still_playing_is_not_cut_off_to_look_for_the_microphone(
 
 
 def test_leaving_the_call_stops_looking_for_its_devices(
-    engine: MediaEngine, socket: Socket, told: Told
+    engine: MediaEngine, socket: Socket, told: Connections
 ) -> None:
     socket.plugged = False
-    told.wait_for(AudioProblem, 2)
+    wait_for(told, AudioProblem, 2)
     engine.leave().result(timeout=10)
     opened = len(socket.opened)
     socket.plugged = True
 
     # A join afterwards is the only thing that opens devices again.
-    engine.join(ME, [], sends_audio=False, signaling=Alone()).result(timeout=10)
+    engine.join(ME, [], sends_audio=False, signaling=alone()).result(timeout=10)
 
     assert len(socket.opened) == opened + 1
     assert told.count(AudioRestored) == 0
@@ -207,7 +188,7 @@ def test_a_real_machine_unplugged_and_plugged_in_again_has_its_sound_back(
     lone_machine: SoundServer,
 ) -> None:
     machine = lone_machine.machines[0]
-    told = Told()
+    told = Connections()
     opened: list[SoundIO] = []
 
     def open_devices(plan: AudioPlan) -> SoundIO:
@@ -223,17 +204,17 @@ def test_a_real_machine_unplugged_and_plugged_in_again_has_its_sound_back(
 
     with portaudio_on(lone_machine):
         engine = MediaEngine(
-            audio=open_devices, tell=told, echo_cancellation=False, rescan=devices.rescan
+            audio=open_devices, tell=told.tell, echo_cancellation=False, rescan=devices.rescan
         )
         engine.start()
         try:
-            engine.join(ME, [], sends_audio=True, signaling=Alone()).result(timeout=10)
+            engine.join(ME, [], sends_audio=True, signaling=alone()).result(timeout=10)
             assert opened[-1].wait_running(10)
 
             lone_machine.unplug(machine)
-            told.wait_for(AudioProblem, 2)
+            wait_for(told, AudioProblem, 2)
             lone_machine.plug_in(machine)
-            told.wait_for(AudioRestored)
+            wait_for(told, AudioRestored)
 
             assert opened[-1].running_streams == 2
             assert opened[-1].wait_running(10)
